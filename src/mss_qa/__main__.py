@@ -1,0 +1,5 @@
+"""`python -m mss_qa` runs the command line."""
+
+from mss_qa.apps.cli import main
+
+main()

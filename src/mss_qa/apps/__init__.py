@@ -1,0 +1,1 @@
+"""Thin edges: command line, HTTP API and chat UI."""

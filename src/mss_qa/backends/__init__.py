@@ -1,0 +1,1 @@
+"""Adapters for the frameworks the core depends on: embedders, vector stores, LLMs."""

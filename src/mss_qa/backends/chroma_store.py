@@ -1,0 +1,134 @@
+"""Chroma adapter: persistent in a folder by default, or a Chroma server by URL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from mss_qa import offline
+from mss_qa.backends.embedders import Vectors
+from mss_qa.errors import BackendUnavailableError
+from mss_qa.types import Chunk, Span
+
+offline.enforce()
+
+_FINGERPRINT_KEY = "mss_qa_fingerprint"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk: Chunk
+    document_sha256: str
+
+
+class ChromaStore:
+    """One Chroma collection holding chunks with their offsets and document checksums."""
+
+    def __init__(self, collection: str, path: Path | None = None, url: str | None = None) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if url:
+                parsed = urlparse(url)
+                self._client: Any = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+                self._client.heartbeat()
+            else:
+                assert path is not None
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except BackendUnavailableError:
+            raise
+        except Exception as exc:
+            where = url or str(path)
+            raise BackendUnavailableError(
+                f"cannot open the Chroma store at {where}: {exc}"
+            ) from exc
+        self.name = collection
+        # No embedding function: vectors always come from our own embedder, so Chroma never
+        # tries to download its default ONNX model.
+        self._collection: Any = self._client.get_or_create_collection(
+            name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def fingerprint(self) -> dict[str, Any] | None:
+        metadata = self._collection.metadata or {}
+        raw = metadata.get(_FINGERPRINT_KEY)
+        return json.loads(raw) if raw else None
+
+    def set_fingerprint(self, fingerprint: dict[str, Any]) -> None:
+        metadata = {
+            k: v for k, v in (self._collection.metadata or {}).items() if not k.startswith("hnsw:")
+        }
+        metadata[_FINGERPRINT_KEY] = json.dumps(fingerprint, sort_keys=True)
+        self._collection.modify(metadata=metadata)
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def all_chunks(self) -> list[StoredChunk]:
+        result = self._collection.get(include=["documents", "metadatas"])
+        stored = []
+        for chunk_id, text, meta in zip(
+            result["ids"], result["documents"], result["metadatas"], strict=True
+        ):
+            source = str(meta["source"])
+            sentences = tuple(
+                Span(source, s, e, text[s - int(meta["start"]) : e - int(meta["start"])])
+                for s, e in json.loads(str(meta["sentences"]))
+            )
+            chunk = Chunk(
+                id=chunk_id,
+                source=source,
+                start=int(meta["start"]),
+                end=int(meta["end"]),
+                text=text,
+                sentences=sentences,
+            )
+            stored.append(StoredChunk(chunk, str(meta["document_sha256"])))
+        return stored
+
+    def upsert(self, chunks: list[Chunk], vectors: Vectors, document_sha256: str) -> None:
+        if not chunks:
+            return
+        self._collection.upsert(
+            ids=[c.id for c in chunks],
+            embeddings=vectors.tolist(),
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {
+                    "source": c.source,
+                    "start": c.start,
+                    "end": c.end,
+                    "document_sha256": document_sha256,
+                    "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                }
+                for c in chunks
+            ],
+        )
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self._collection.delete(ids=ids)
+
+    def query(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks."""
+        k = min(k, self.count())
+        if k == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
+        )
+        return [
+            (cid, 1.0 - float(d))
+            for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]

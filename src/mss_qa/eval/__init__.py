@@ -1,0 +1,1 @@
+"""Gold-set evaluation: dataset, metrics, runner and report."""

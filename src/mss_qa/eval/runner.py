@@ -1,0 +1,143 @@
+"""Runs the gold set through the pipeline (with a result cache) and aggregates metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from mss_qa import answer as answer_stage
+from mss_qa.eval.dataset import KINDS, GoldItem
+from mss_qa.eval.metrics import Metric, Record, is_correct
+from mss_qa.index import fingerprint
+from mss_qa.pipeline import Pipeline
+
+PROMPT_VERSION = hashlib.sha256(
+    (
+        answer_stage.SYSTEM_PROMPT + answer_stage.CHECK_SYSTEM_PROMPT + answer_stage.CHECK_PROMPT
+    ).encode()
+).hexdigest()[:12]
+
+
+def config_key(pipeline: Pipeline) -> str:
+    """Everything an answer depends on, except the question itself."""
+    s = pipeline.settings
+    config = {
+        "model": s.generator if s.llm_backend == "local" else f"openai:{s.openai_model}",
+        "prompt": PROMPT_VERSION,
+        "index": fingerprint(s, pipeline.embedder.name),
+        "sources": {
+            name: hashlib.sha256(pipeline.source_text(name).encode()).hexdigest()[:12]
+            for name in pipeline.sources()
+        },
+        "settings": {
+            k: v
+            for k, v in s.model_dump(mode="json").items()
+            if k
+            in {
+                "top_k",
+                "bm25_weight",
+                "dense_weight",
+                "rrf_k",
+                "max_answer_tokens",
+                "support_threshold",
+                "collection",
+            }
+        },
+    }
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def run(
+    items: list[GoldItem],
+    pipeline: Pipeline,
+    cache_dir: Path | None,
+    progress: Callable[[GoldItem, Record, bool], None] | None = None,
+) -> tuple[str, list[Record]]:
+    """Answer every item; a cached result is reused when nothing it depends on changed."""
+    key = config_key(pipeline)
+    records: list[Record] = []
+    for item in items:
+        path = None
+        if cache_dir is not None:
+            digest = hashlib.sha256(f"{key}\n{item.question}".encode()).hexdigest()[:20]
+            path = cache_dir / f"{digest}.json"
+        if path is not None and path.is_file():
+            record = json.loads(path.read_text())
+            cached = True
+        else:
+            started = time.perf_counter()
+            result = pipeline.ask(item.question)
+            record = {"answer": result.to_dict(), "latency_s": time.perf_counter() - started}
+            cached = False
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(record, ensure_ascii=False))
+        record = {
+            **record,
+            "id": item.id,
+            "kind": item.kind,
+            "cached": cached,
+            "correct": is_correct(item, record),
+        }
+        records.append(record)
+        if progress is not None:
+            progress(item, record, cached)
+    return key, records
+
+
+def _mean(values: list[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
+def summarize(
+    items: list[GoldItem], records: list[Record], metrics: list[Metric]
+) -> dict[str, Any]:
+    """Each metric overall and per kind, plus each question's scores."""
+    per_question = []
+    for item, record in zip(items, records, strict=True):
+        scores = {m.name: m.score(item, record) for m in metrics}
+        per_question.append(
+            {
+                "id": item.id,
+                "kind": item.kind,
+                "question": item.question,
+                "expected": list(item.answers),
+                "status": record["answer"]["status"],
+                "answer": record["answer"]["answer"],
+                "scores": scores,
+            }
+        )
+    overall = {
+        m.name: _mean(
+            [q["scores"][m.name] for q in per_question if q["scores"][m.name] is not None]
+        )
+        for m in metrics
+    }
+    by_kind = {}
+    for kind in KINDS:
+        rows = [q for q in per_question if q["kind"] == kind]
+        if rows:
+            by_kind[kind] = {
+                "n": len(rows),
+                **{
+                    m.name: _mean(
+                        [q["scores"][m.name] for q in rows if q["scores"][m.name] is not None]
+                    )
+                    for m in metrics
+                },
+            }
+    latencies = sorted(float(r["latency_s"]) for r in records)
+    overall["latency_p50_s"] = statistics.median(latencies) if latencies else None
+    return {
+        "n": len(items),
+        "overall": overall,
+        "by_kind": by_kind,
+        "questions": per_question,
+        "items": [asdict(i) for i in items],
+    }

@@ -1,0 +1,226 @@
+"""Keep a Chroma collection in sync with a set of source files.
+
+Re-ingesting unchanged files does no embedding work; changed files have their chunks
+replaced; files no longer present have their chunks removed. The collection records the
+embedder and chunking settings, and refuses to be queried with different ones.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mss_qa.backends.chroma_store import ChromaStore, StoredChunk
+from mss_qa.backends.embedders import Embedder
+from mss_qa.chunk import chunk_document
+from mss_qa.errors import IndexMismatchError, IndexMissingError, SourceNotFoundError
+from mss_qa.ingest import Skipped, discover, read_document
+from mss_qa.settings import Settings
+from mss_qa.types import Chunk, Document
+
+CHUNKER_VERSION = 1
+PROGRESS_MIN_FILES = 5
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        rate = self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
+        lines = [
+            f"added {len(self.added)}, changed {len(self.changed)}, unchanged "
+            f"{len(self.unchanged)}, removed {len(self.removed)}, skipped "
+            f"{len(self.skipped)}; {self.chunks_embedded} chunks embedded in "
+            f"{self.seconds:.1f} s ({rate:.0f} chunks/s)"
+        ]
+        lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def fingerprint(settings: Settings, embedder_name: str) -> dict[str, Any]:
+    """The settings a collection's vectors and offsets depend on."""
+    return {
+        "embedder": embedder_name,
+        "chunk_max_words": settings.chunk_max_words,
+        "chunker_version": CHUNKER_VERSION,
+    }
+
+
+def open_store(settings: Settings) -> ChromaStore:
+    return ChromaStore(
+        settings.collection, path=settings.index_dir / "chroma", url=settings.chroma_url
+    )
+
+
+class DocumentStore:
+    """Copies of the ingested texts beside the index, so quotes can be checked verbatim."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.index_dir / "documents" / settings.collection
+
+    def _path(self, source: str) -> Path:
+        # Source names come from users (API, CLI): only names that are in the collection,
+        # never a path that climbs out of it.
+        if not source or source.startswith(("/", "\\")) or ".." in Path(source).parts:
+            raise SourceNotFoundError(f"no source named {source!r}")
+        return self.root / source
+
+    def write(self, document: Document) -> None:
+        path = self._path(document.source)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(document.text.encode("utf-8"))
+        os.replace(tmp, path)
+
+    def remove(self, source: str) -> None:
+        self._path(source).unlink(missing_ok=True)
+
+    def read(self, source: str) -> str:
+        path = self._path(source)
+        if not path.is_file():
+            raise SourceNotFoundError(f"no source named {source!r}")
+        return path.read_bytes().decode("utf-8")
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in self.root.rglob("*")
+            if p.is_file() and not p.name.endswith(".tmp")
+        )
+
+
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    embedder: Embedder,
+    store: ChromaStore | None = None,
+    progress: Callable[[int], Any] | None = None,
+) -> IngestReport:
+    """Make the collection hold exactly the supported files found under `paths`."""
+    started = time.perf_counter()
+    report = IngestReport()
+    store = store or open_store(settings)
+    documents_dir = DocumentStore(settings)
+    wanted = fingerprint(settings, embedder.name)
+    existing = store.fingerprint()
+    stored = store.all_chunks() if existing == wanted else []
+    if existing is not None and existing != wanted:
+        store.delete([c.chunk.id for c in store.all_chunks()])
+    store.set_fingerprint(wanted)
+
+    by_source: dict[str, list[StoredChunk]] = {}
+    for item in stored:
+        by_source.setdefault(item.chunk.source, []).append(item)
+
+    candidates = list(discover(paths))
+    bar = _progress_bar(len(candidates)) if progress is None else None
+    seen: set[str] = set()
+    for candidate in candidates:
+        result = read_document(candidate)
+        if isinstance(result, Skipped):
+            report.skipped.append(result)
+        else:
+            seen.add(result.source)
+            _sync_document(
+                result,
+                by_source.get(result.source, []),
+                settings,
+                embedder,
+                store,
+                documents_dir,
+                report,
+            )
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(chunks=report.chunks_embedded)
+        elif progress is not None:
+            progress(1)
+    if bar is not None:
+        bar.close()
+
+    for source, items in by_source.items():
+        if source not in seen:
+            store.delete([i.chunk.id for i in items])
+            documents_dir.remove(source)
+            report.removed.append(source)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sync_document(
+    document: Document,
+    old: list[StoredChunk],
+    settings: Settings,
+    embedder: Embedder,
+    store: ChromaStore,
+    documents_dir: DocumentStore,
+    report: IngestReport,
+) -> None:
+    if old and all(i.document_sha256 == document.sha256 for i in old):
+        report.unchanged.append(document.source)
+        return
+    chunks = chunk_document(document, settings.chunk_max_words)
+    new_ids = {c.id for c in chunks}
+    # Write the text first: a chunk must never point at a document copy that is missing.
+    documents_dir.write(document)
+    if chunks:
+        store.upsert(chunks, embedder.embed([c.text for c in chunks]), document.sha256)
+    store.delete([i.chunk.id for i in old if i.chunk.id not in new_ids])
+    report.chunks_embedded += len(chunks)
+    (report.changed if old else report.added).append(document.source)
+
+
+def _progress_bar(total: int) -> Any:
+    if total <= PROGRESS_MIN_FILES:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="ingest", dynamic_ncols=True)
+
+
+@dataclass
+class LoadedIndex:
+    """A collection ready to be queried."""
+
+    store: ChromaStore
+    chunks: list[Chunk]
+    documents: DocumentStore
+
+
+def load_index(settings: Settings, embedder_name: str) -> LoadedIndex:
+    """Open the collection for querying, refusing one built with other settings."""
+    store = open_store(settings)
+    found = store.fingerprint()
+    if found is None or store.count() == 0:
+        raise IndexMissingError(
+            f"the collection {settings.collection!r} is empty; run `mss-qa ingest` first"
+        )
+    wanted = fingerprint(settings, embedder_name)
+    if found != wanted:
+        differences = ", ".join(
+            f"{k}: index has {found.get(k)!r}, settings say {v!r}"
+            for k, v in wanted.items()
+            if found.get(k) != v
+        )
+        raise IndexMismatchError(
+            f"the index was built with other settings ({differences}); "
+            f"rebuild it with `mss-qa ingest` using the current settings"
+        )
+    chunks = [item.chunk for item in store.all_chunks()]
+    chunks.sort(key=lambda c: (c.source, c.start))
+    return LoadedIndex(store=store, chunks=chunks, documents=DocumentStore(settings))

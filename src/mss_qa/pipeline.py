@@ -1,0 +1,118 @@
+"""The one place that wires the stages and backends together."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable
+from functools import cached_property
+
+from mss_qa.answer import answer as answer_stage
+from mss_qa.answer import insufficient
+from mss_qa.backends.embedders import Embedder, load_embedder
+from mss_qa.backends.llm import LLM, load_llm
+from mss_qa.errors import InvalidQuestionError, MssQaError
+from mss_qa.index import LoadedIndex, load_index
+from mss_qa.retrieve import HybridRetriever
+from mss_qa.settings import Settings
+from mss_qa.types import Answer
+from mss_qa.verify import verify_citation
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question as one line of printable text, or `InvalidQuestionError`."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError("the question must be text")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestionError("the question is empty")
+    if len(text) > max_chars:
+        raise InvalidQuestionError(
+            f"the question is {len(text)} characters long; the limit is {max_chars}"
+        )
+    return text
+
+
+class Pipeline:
+    """Loads models and the index once; answers any number of questions."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        llm: LLM | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._llm = llm
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or load_embedder(self.settings.embedder)
+
+    @cached_property
+    def llm(self) -> LLM:
+        return self._llm or load_llm(self.settings)
+
+    @cached_property
+    def index(self) -> LoadedIndex:
+        return load_index(self.settings, self.embedder.name)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        s = self.settings
+        return HybridRetriever(
+            self.index.chunks,
+            self.index.store,
+            self.embedder,
+            bm25_weight=s.bm25_weight,
+            dense_weight=s.dense_weight,
+            rrf_k=s.rrf_k,
+            fusion=s.fusion,
+        )
+
+    def load(self) -> None:
+        """Load everything now rather than on the first question."""
+        _ = self.retriever, self.llm
+
+    def source_text(self, source: str) -> str:
+        return self.index.documents.read(source)
+
+    def sources(self) -> list[str]:
+        return sorted({c.source for c in self.index.chunks})
+
+    def ask(
+        self,
+        question: object,
+        top_k: int | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer one question from the collection, with verified citations."""
+        text = clean_question(question, self.settings.max_question_chars)
+        k = top_k if top_k is not None else self.settings.top_k
+        if not 1 <= k <= 9:
+            raise InvalidQuestionError("top_k must be between 1 and 9")
+        started = time.perf_counter()
+        evidence = self.retriever.retrieve(text, k)
+        retrieve_s = time.perf_counter() - started
+        result = answer_stage(
+            text,
+            evidence,
+            self.llm,
+            self.settings.support_threshold,
+            self.settings.max_answer_tokens,
+            self.source_text,
+            on_token=on_token,
+        )
+        if not all(verify_citation(c, self.source_text(c.source)) for c in result.citations):
+            # Cannot happen unless the stored documents changed under us; never show it.
+            result = insufficient(text, evidence, "A citation did not match its source.")
+        result.retrieved = evidence
+        result.timings["retrieve_s"] = retrieve_s
+        result.timings["total_s"] = time.perf_counter() - started
+        return result
+
+
+__all__ = ["MssQaError", "Pipeline", "clean_question"]

@@ -1,0 +1,237 @@
+"""Hybrid retrieval: BM25 over chunk text plus dense vectors from Chroma, fused by RRF."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+from nltk.stem.porter import PorterStemmer
+
+from mss_qa.backends.chroma_store import ChromaStore
+from mss_qa.backends.embedders import Embedder
+from mss_qa.types import Chunk, Evidence
+
+_TOKEN = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "but",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "as",
+        "into",
+        "than",
+        "then",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "not",
+        "no",
+        "so",
+        "if",
+        "about",
+        "after",
+        "before",
+        "during",
+        "over",
+        "under",
+        "up",
+        "down",
+        "out",
+        "all",
+        "any",
+        "some",
+        "more",
+        "most",
+        "many",
+        "much",
+        "per",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+    ]
+)
+
+
+_STEMMER = PorterStemmer()
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_STEMMER.stem(word))
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words; numbers lose their thousands separators."""
+    tokens = []
+    for raw in _TOKEN.findall(text.lower().replace("’", "'")):
+        if raw in _STOPWORDS:
+            continue
+        tokens.append(raw.replace(",", "") if raw[0].isdigit() else _stem(raw))
+    return tokens
+
+
+class BM25:
+    """Okapi BM25 with an inverted index, so a query touches only the postings it needs."""
+
+    def __init__(self, texts: list[str], k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.size = len(texts)
+        lengths = np.zeros(self.size, dtype=np.float32)
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, text in enumerate(texts):
+            counts = Counter(tokenize(text))
+            lengths[i] = sum(counts.values())
+            for term, tf in counts.items():
+                postings[term].append((i, tf))
+        self._lengths = lengths
+        average = float(lengths.mean()) if self.size else 1.0
+        self._norm = k1 * (1 - b + b * lengths / max(average, 1e-9))
+        self._postings = {
+            term: (
+                np.array([d for d, _ in items], dtype=np.int64),
+                np.array([tf for _, tf in items], dtype=np.float32),
+                math.log(1 + (self.size - len(items) + 0.5) / (len(items) + 0.5)),
+            )
+            for term, items in postings.items()
+        }
+
+    def scores(self, query: str) -> npt.NDArray[np.float32]:
+        scores = np.zeros(self.size, dtype=np.float32)
+        for term in set(tokenize(query)):
+            if term not in self._postings:
+                continue
+            docs, tfs, idf = self._postings[term]
+            scores[docs] += idf * tfs * (self.k1 + 1) / (tfs + self._norm[docs])
+        return scores
+
+
+def reciprocal_rank_fusion(
+    rankings: list[list[int]], weights: list[float], k: int
+) -> dict[int, float]:
+    """Sum of weight / (k + rank) over each ranking a candidate appears in (rank from 1)."""
+    fused: dict[int, float] = defaultdict(float)
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] += weight / (k + rank)
+    return dict(fused)
+
+
+def convex_fusion(scores: list[dict[int, float]], weights: list[float]) -> dict[int, float]:
+    """Weighted sum of each ranking's scores, min-max normalised over its candidates.
+
+    Unlike RRF it keeps the margin: a chunk that BM25 scores far above the rest stays
+    ahead even when the dense ranking disagrees.
+    """
+    fused: dict[int, float] = defaultdict(float)
+    for ranking, weight in zip(scores, weights, strict=True):
+        if not ranking:
+            continue
+        low, high = min(ranking.values()), max(ranking.values())
+        span = high - low
+        for item, score in ranking.items():
+            fused[item] += weight * ((score - low) / span if span > 0 else 1.0)
+    return dict(fused)
+
+
+class HybridRetriever:
+    """Finds the chunks most likely to answer a question."""
+
+    def __init__(
+        self,
+        chunks: list[Chunk],
+        store: ChromaStore,
+        embedder: Embedder,
+        bm25_weight: float = 1.0,
+        dense_weight: float = 1.0,
+        rrf_k: int = 60,
+        fusion: str = "convex",
+    ) -> None:
+        self.chunks = chunks
+        self._position = {c.id: i for i, c in enumerate(chunks)}
+        self._store = store
+        self._embedder = embedder
+        self._bm25 = BM25([c.text for c in chunks])
+        self._weights = [bm25_weight, dense_weight]
+        self._rrf_k = rrf_k
+        self._fusion = fusion
+
+    def retrieve(self, question: str, top_k: int) -> list[Evidence]:
+        depth = max(top_k * 5, 20)
+        lexical = self._bm25.scores(question)
+        order = np.argsort(-lexical, kind="stable")[:depth]
+        lexical_hits = {int(i): float(lexical[i]) for i in order if lexical[i] > 0}
+        vector = self._embedder.embed([question])[0]
+        dense_hits = {
+            self._position[cid]: similarity
+            for cid, similarity in self._store.query(vector, depth)
+            if cid in self._position
+        }
+        if self._fusion == "rrf":
+            fused = reciprocal_rank_fusion(
+                [list(lexical_hits), list(dense_hits)], self._weights, self._rrf_k
+            )
+        else:
+            fused = convex_fusion([lexical_hits, dense_hits], self._weights)
+        best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
+        return [
+            Evidence(chunk=self.chunks[i], score=score, rank=rank)
+            for rank, (i, score) in enumerate(best, start=1)
+        ]

@@ -1,0 +1,61 @@
+"""One settings object for the whole application, read from `MSS_QA_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mss_qa import offline
+
+offline.enforce()
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "mss-qa"
+
+
+class Settings(BaseSettings):
+    """Everything a user may change without touching code."""
+
+    model_config = SettingsConfigDict(env_prefix="MSS_QA_", extra="ignore")
+
+    # Where things live.
+    seeds_dir: Path = ROOT / "seeds"
+    index_dir: Path = ROOT / "index"
+    collection: str = "seeds"
+    model_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "models")
+    chroma_url: str | None = None
+
+    # Chunking. MiniLM reads at most 256 word pieces, so chunks stay well under that.
+    chunk_max_words: int = 30
+    embedder: Literal["minilm"] = "minilm"
+
+    # Retrieval.
+    top_k: int = 4
+    bm25_weight: float = 1.0
+    dense_weight: float = 0.7
+    rrf_k: int = 60
+    fusion: Literal["convex", "rrf"] = "convex"
+
+    # Generation.
+    llm_backend: Literal["local", "openai"] = "local"
+    generator: Literal["qwen-1.5b", "qwen-0.5b"] = "qwen-1.5b"
+    n_threads: int = 2
+    n_ctx: int = 2048
+    max_answer_tokens: int = 48
+    openai_base_url: str = "http://127.0.0.1:8001/v1"
+    openai_model: str = "local"
+    openai_api_key: SecretStr = SecretStr("")
+    openai_timeout_s: float = 60.0
+    openai_max_retries: int = 3
+
+    # Verification: minimum probability that the cited passage states the answer.
+    support_threshold: float = 0.5
+
+    # Input limits.
+    max_question_chars: int = 2000

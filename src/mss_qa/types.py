@@ -1,0 +1,134 @@
+"""The domain: document -> chunk -> evidence -> answer with citations."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["answered", "insufficient"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file, its text exactly as stored on disk (decoded UTF-8)."""
+
+    source: str  # file name, unique within a collection
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A citable stretch of a document: `text == document.text[start:end]`."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrieval unit: consecutive sentences of one document, with their own spans."""
+
+    id: str
+    source: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A retrieved chunk with its fused rank score."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered exact quote: `quote == <source file>[start:end]`."""
+
+    n: int
+    source: str
+    start: int
+    end: int
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "source": self.source,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True)
+class ConflictClaim:
+    text: str
+    citation: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The sources disagree on `topic`; each claim cites its own quote."""
+
+    topic: str
+    claims: tuple[ConflictClaim, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "claims": [{"text": c.text, "citation": c.citation} for c in self.claims],
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One answer the generator proposed, with the passage it says supports it."""
+
+    text: str
+    passage: int  # 1-based index into the evidence shown to the generator; 0: not given
+
+
+@dataclass
+class Answer:
+    """The answer contract shared by the CLI, the API and the UI."""
+
+    question: str
+    status: Status
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    reason: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    retrieved: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "status": self.status,
+            "answer": self.answer,
+            "citations": [c.to_dict() for c in self.citations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "reason": self.reason,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "retrieved": [
+                {
+                    "source": e.chunk.source,
+                    "start": e.chunk.start,
+                    "end": e.chunk.end,
+                    "score": round(e.score, 5),
+                }
+                for e in self.retrieved
+            ],
+        }

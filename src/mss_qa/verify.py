@@ -1,0 +1,215 @@
+"""Checks an answer against its sources before anyone sees it.
+
+Pure functions: quotes must be exact spans of the stored text, and the literal facts of a
+claim (numbers, names) must appear in the text it cites.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from mss_qa.types import Citation, Span
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+    "half": 0.5,
+    "dozen": 12,
+}
+_SCALE = {"thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+# Capitalised words that carry no fact of their own.
+_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "he",
+        "she",
+        "they",
+        "his",
+        "her",
+        "their",
+        "there",
+        "about",
+        "around",
+        "over",
+        "under",
+        "more",
+        "than",
+        "nearly",
+        "almost",
+        "approximately",
+        "some",
+        "up",
+        "also",
+    ]
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, straight quotes, single spaces: for literal comparison."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = (
+        text.replace("’", "'")
+        .replace("‘", "'")
+        .replace("“", '"')
+        .replace("”", '"')
+        .replace("‑", "-")
+        .replace("–", "-")
+        .replace("—", "-")
+    )
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def numbers_in(text: str) -> set[float]:
+    """Numeric values written in digits ("1,000", "5.6") or simple words ("one million")."""
+    values: set[float] = set()
+    folded = fold(text)
+    for match in _NUMBER.finditer(folded):
+        raw = match.group()
+        if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
+            raw = raw.replace(",", "")
+        try:
+            value = float(raw.replace(",", ""))
+        except ValueError:
+            continue
+        following = folded[match.end() : match.end() + 12].strip().split(" ")[0]
+        values.add(value * _SCALE.get(following, 1))
+    words = re.findall(r"[a-z]+", folded)
+    for i, word in enumerate(words):
+        if word in _NUMBER_WORDS and word not in _SCALE:
+            value = float(_NUMBER_WORDS[word])
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            values.add(value * _SCALE.get(nxt, 1))
+    return values
+
+
+def names_in(text: str) -> set[str]:
+    """Capitalised words and months: the proper nouns a claim asserts."""
+    names = set()
+    for word in re.findall(r"[^\W\d_][\w'’.-]*", text):
+        bare = word.strip(".'’-")
+        if not bare:
+            continue
+        folded = fold(bare)
+        if folded in _FUNCTION_WORDS:
+            continue
+        if bare[0].isupper() or folded in _MONTHS:
+            names.add(folded)
+    return names
+
+
+def literal_support(claim: str, cited_text: str) -> list[str]:
+    """What the claim states that the cited text does not contain (empty when supported)."""
+    missing: list[str] = []
+    cited_numbers = numbers_in(cited_text)
+    for value in sorted(numbers_in(claim)):
+        if value not in cited_numbers:
+            missing.append(f"{value:g}")
+    cited_folded = fold(cited_text)
+    cited_words = set(re.findall(r"[^\W_][\w'-]*", cited_folded))
+    for name in sorted(names_in(claim)):
+        parts = re.findall(r"[^\W_][\w'-]*", name)
+        if not all(p in cited_words or p in cited_folded for p in parts):
+            missing.append(name)
+    return missing
+
+
+def content_overlap(claim: str, sentence: str) -> float:
+    """Share of the claim's content words found in the sentence (0..1)."""
+    claim_words = {w for w in re.findall(r"[^\W_][\w'-]*", fold(claim)) if w not in _FUNCTION_WORDS}
+    if not claim_words:
+        return 0.0
+    sentence_words = set(re.findall(r"[^\W_][\w'-]*", fold(sentence)))
+    return len(claim_words & sentence_words) / len(claim_words)
+
+
+def best_supporting_span(
+    claim: str, question: str, sentences: tuple[Span, ...], document_text: str
+) -> Span:
+    """The sentence (or two adjacent sentences) of a passage that best carries the claim."""
+
+    def score(span: Span) -> tuple[int, float, float]:
+        return (
+            -len(literal_support(claim, span.text)),
+            content_overlap(claim, span.text),
+            content_overlap(question, span.text),
+        )
+
+    best = max(sentences, key=score)
+    if literal_support(claim, best.text):
+        index = sentences.index(best)
+        for other in (index - 1, index + 1):
+            if 0 <= other < len(sentences):
+                first, second = sorted((sentences[index], sentences[other]), key=lambda s: s.start)
+                pair = Span(
+                    first.source, first.start, second.end, document_text[first.start : second.end]
+                )
+                if not literal_support(claim, pair.text):
+                    return pair
+    return best
+
+
+def verify_citation(citation: Citation, document_text: str) -> bool:
+    """A citation is valid only when its quote is exactly that span of the document."""
+    return (
+        0 <= citation.start < citation.end <= len(document_text)
+        and document_text[citation.start : citation.end] == citation.quote
+    )

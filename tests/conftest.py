@@ -1,0 +1,55 @@
+"""Shared fixtures: real components (Chroma in a temp dir, packaged MiniLM, small Qwen)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mss_qa.backends.embedders import Embedder, load_embedder
+from mss_qa.index import ingest
+from mss_qa.pipeline import Pipeline
+from mss_qa.settings import ROOT, Settings
+
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return load_embedder("minilm")
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "index_dir": tmp / "index",
+        "generator": "qwen-0.5b",
+        "collection": "test",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def seeded_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """A real Chroma index of the seeds, built once per test session."""
+    settings = make_settings(tmp_path_factory.mktemp("seeded"))
+    ingest([SEEDS], settings, embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def small_pipeline(seeded_settings: Settings, embedder: Embedder) -> Pipeline:
+    """The full pipeline with the small real generator, loaded once."""
+    pipeline = Pipeline(seeded_settings, embedder=embedder)
+    pipeline.load()
+    return pipeline
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the seeds that a test may change."""
+    folder = tmp_path / "docs"
+    shutil.copytree(SEEDS, folder)
+    yield folder

@@ -1,0 +1,89 @@
+"""Chunking keeps exact offsets and never makes scraping debris citable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mss_qa.chunk import chunk_document, split_sentences
+from mss_qa.types import Document
+from tests.conftest import SEEDS
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def _doc(path: Path) -> Document:
+    return Document(path.name, path.read_bytes().decode("utf-8"))
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name[:3])
+def test_offsets_round_trip(path: Path) -> None:
+    document = _doc(path)
+    for chunk in chunk_document(document, max_words=70):
+        assert document.text[chunk.start : chunk.end] == chunk.text
+        for sentence in chunk.sentences:
+            assert document.text[sentence.start : sentence.end] == sentence.text
+            assert chunk.start <= sentence.start < sentence.end <= chunk.end
+
+
+@pytest.mark.parametrize("max_words", [20, 40, 70])
+def test_chunks_respect_the_word_budget(max_words: int) -> None:
+    for path in SEED_FILES:
+        for chunk in chunk_document(_doc(path), max_words=max_words):
+            words = sum(len(s.text.split()) for s in chunk.sentences)
+            assert words <= max_words or len(chunk.sentences) == 1
+
+
+def test_debris_is_never_citable_on_its_own() -> None:
+    texts = [s.text for p in SEED_FILES for s in split_sentences(_doc(p))]
+    for debris in (
+        "Reuters+1",
+        "Reuters",
+        "previous post",
+        "2",
+        "Africa News",
+        "Expanded Coverage:",
+        "Kipchumba Murkomen",
+    ):
+        assert debris not in texts
+    assert not any(t.startswith(("Reuters", "TimesLIVE", "Anadolu", "Africa News")) for t in texts)
+    assert not any("+1" in t or "+2" in t for t in texts)
+
+
+def test_sentences_split_at_ends_not_at_abbreviations() -> None:
+    document = Document(
+        "x.txt",
+        "The U.N. Security Council met on Monday. Sen. Marco Rubio spoke "
+        "at 2 a.m. Kenya time. Then it ended.",
+    )
+    assert [s.text for s in split_sentences(document)] == [
+        "The U.N. Security Council met on Monday.",
+        "Sen. Marco Rubio spoke at 2 a.m. Kenya time.",
+        "Then it ended.",
+    ]
+
+
+def test_a_sentence_broken_across_lines_stays_one_sentence() -> None:
+    document = Document(
+        "x.txt",
+        "Heading Line\nMSS is supporting the HNP in securing the Police"
+        "\nSchool with a four-month course.\n2\nprevious post",
+    )
+    sentences = split_sentences(document)
+    assert len(sentences) == 1
+    assert sentences[0].text.startswith("MSS is supporting")
+    assert sentences[0].text.endswith("four-month course.")
+
+
+def test_wire_attributions_are_trimmed_from_sentences() -> None:
+    text = (
+        "Kenya sent 217 officers. Reuters+2Anadolu Ajansı+2 According to reports, they will "
+        "train police. Reuters But some officers complained about pay."
+    )
+    sentences = [s.text for s in split_sentences(Document("x.txt", text))]
+    assert sentences == [
+        "Kenya sent 217 officers.",
+        "According to reports, they will train police.",
+        "But some officers complained about pay.",
+    ]
