@@ -7,20 +7,20 @@ from mss_qa.types import Claim, Span
 
 
 def test_parse_claims_reads_items_and_refusals() -> None:
-    assert parse_claims("Kipchumba Murkomen [2]", 4) == [Claim("Kipchumba Murkomen", 2)]
+    assert parse_claims("Kipchumba Murkomen [2]", 4) == [Claim("Kipchumba Murkomen", (2,))]
     assert parse_claims("700,000 [1]; more than one million [3]", 4) == [
-        Claim("700,000", 1),
-        Claim("more than one million", 3),
+        Claim("700,000", (1,)),
+        Claim("more than one million", (3,)),
     ]
+    assert parse_claims("617 (400 + 217) [2][3]", 4) == [Claim("617 (400 + 217)", (2, 3))]
     assert parse_claims("NONE", 4) == []
     assert parse_claims("  none.", 4) == []
-    assert parse_claims("Murkomen", 4) == [Claim("Murkomen", 0)]  # the verifier finds it
-    assert parse_claims("Murkomen [1][3]", 4) == [Claim("Murkomen", 1)]
+    assert parse_claims("Murkomen", 4) == [Claim("Murkomen", ())]  # the verifier finds it
     assert parse_claims("Someone [9]", 4) == []  # cites a passage that was not shown
 
 
 def _checked(text: str, source: str, start: int, quote: str) -> CheckedClaim:
-    return CheckedClaim(Claim(text, 1), Span(source, start, start + len(quote), quote), 0.9)
+    return CheckedClaim(Claim(text, (1,)), (Span(source, start, start + len(quote), quote),), 0.9)
 
 
 def test_compose_states_a_conflict_and_cites_both_sources() -> None:

@@ -61,6 +61,7 @@ class Citation:
     start: int
     end: int
     quote: str
+    support: float | None = None  # the checker's "yes" probability for the claim cited here
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class Citation:
             "start": self.start,
             "end": self.end,
             "quote": self.quote,
+            "support": self.support,
         }
 
 
@@ -94,10 +96,10 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Claim:
-    """One answer the generator proposed, with the passage it says supports it."""
+    """One answer the generator proposed, with the passages it says support it."""
 
     text: str
-    passage: int  # 1-based index into the evidence shown to the generator; 0: not given
+    passages: tuple[int, ...]  # 1-based indices into the evidence shown; empty: not given
 
 
 @dataclass

@@ -6,6 +6,8 @@ claim (numbers, names) must appear in the text it cites.
 
 from __future__ import annotations
 
+import ast
+import operator
 import re
 import unicodedata
 
@@ -156,12 +158,55 @@ def names_in(text: str) -> set[str]:
     return names
 
 
+_ARITHMETIC = re.compile(r"\d[\d,.]*(?:\s*[-+−×x*/]\s*\d[\d,.]*)+")
+
+
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv}
+
+
+def _evaluate(expression: str) -> float | None:
+    """Value of + - * / arithmetic on plain numbers; None for anything else."""
+    def walk(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return float(node.value)
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return float(_OPERATORS[type(node.op)](walk(node.left), walk(node.right)))
+        raise ValueError("not plain arithmetic")
+
+    try:
+        return walk(ast.parse(expression.strip(), mode="eval").body)
+    except (SyntaxError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _derived_numbers(claim: str) -> set[float]:
+    """Results of calculations written out in the claim, e.g. "617 (400 + 217)" -> {617}.
+
+    A result counts as derived only when the claim also states it and the calculation
+    really gives it; its operands must still appear in the cited text.
+    """
+    stated = numbers_in(claim)
+    derived: set[float] = set()
+    for match in _ARITHMETIC.finditer(claim):
+        expression = match.group()
+        for symbol, op in (("−", "-"), ("×", "*"), ("x", "*")):
+            expression = expression.replace(symbol, op)
+        expression = re.sub(r"(?<=\d),(?=\d{3})", "", expression)
+        value = _evaluate(expression)
+        if value is None:
+            continue
+        derived |= {v for v in stated if abs(v - value) < 1e-6}
+    return derived
+
+
 def literal_support(claim: str, cited_text: str) -> list[str]:
     """What the claim states that the cited text does not contain (empty when supported)."""
     missing: list[str] = []
     cited_numbers = numbers_in(cited_text)
+    derived = _derived_numbers(claim)
     for value in sorted(numbers_in(claim)):
-        if value not in cited_numbers:
+        if value not in cited_numbers and value not in derived:
             missing.append(f"{value:g}")
     cited_folded = fold(cited_text)
     cited_words = set(re.findall(r"[^\W_][\w'-]*", cited_folded))
@@ -170,6 +215,14 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
         if not all(p in cited_words or p in cited_folded for p in parts):
             missing.append(name)
     return missing
+
+
+def restates_question(claim: str, question: str) -> bool:
+    """True when the claim only repeats words of the question (no new information)."""
+    claim_words = {w for w in re.findall(r"[^\W_][\w'-]*", fold(claim))
+                   if w not in _FUNCTION_WORDS}
+    question_words = set(re.findall(r"[^\W_][\w'-]*", fold(question)))
+    return bool(claim_words) and claim_words <= question_words
 
 
 def content_overlap(claim: str, sentence: str) -> float:

@@ -11,17 +11,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mss_qa import answer as answer_stage
+from mss_qa import prompts
 from mss_qa.eval.dataset import KINDS, GoldItem
 from mss_qa.eval.metrics import Metric, Record, is_correct
 from mss_qa.index import fingerprint
 from mss_qa.pipeline import Pipeline
 
-PROMPT_VERSION = hashlib.sha256(
-    (
-        answer_stage.SYSTEM_PROMPT + answer_stage.CHECK_SYSTEM_PROMPT + answer_stage.CHECK_PROMPT
-    ).encode()
-).hexdigest()[:12]
+PROMPT_VERSION = hashlib.sha256(prompts.prompt_text().encode()).hexdigest()[:12]
 
 
 def config_key(pipeline: Pipeline) -> str:
