@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mss_qa.answer import CheckedClaim, compose, parse_claims
-from mss_qa.types import Claim, Span
+from mss_qa.answer import CheckedClaim, compose, find_disagreements, parse_claims
+from mss_qa.backends.llm import Message
+from mss_qa.types import Chunk, Claim, Evidence, Span
 
 
 def test_parse_claims_reads_items_and_refusals() -> None:
@@ -60,3 +61,49 @@ def test_same_number_in_two_sources_is_not_a_conflict() -> None:
         ],
     )
     assert not answer.conflicts
+
+
+class _AlwaysYes:
+    """Stands in for the checker in a unit test of candidate selection only."""
+
+    name = "always-yes"
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        self.checked.append(messages[-1].content)
+        return 0.9
+
+
+def _evidence(source: str, text: str) -> Evidence:
+    span = Span(source, 0, len(text), text)
+    return Evidence(Chunk(f"{source}:0", source, 0, len(text), text, (span,)), 1.0, 1)
+
+
+def test_disagreeing_figures_from_other_sources_are_found() -> None:
+    kept = [_checked("more than 700,000", "a.txt", 0,
+                     "The conflict has displaced more than 700,000 Haitians.")]
+    evidence = [
+        _evidence("a.txt", "The conflict has displaced more than 700,000 Haitians."),
+        _evidence("b.txt", "The UN said 5,600 were killed and over 1 million Haitians are "
+                           "now displaced by the conflict."),
+        _evidence("c.txt", "Kenya sent 217 officers on Saturday."),
+    ]
+    checker = _AlwaysYes()
+    found = find_disagreements("How many Haitians are displaced?", kept, evidence,
+                               checker, 0.5)  # type: ignore[arg-type]
+    # The figure described like the claim ("Haitians ... displaced") is checked, not the
+    # number of people killed, nor an unrelated sentence; never the claim's own source.
+    assert [f.claim.text for f in found] == ["over 1 million"]
+    assert found[0].spans[0].source == "b.txt"
+    assert len(checker.checked) == 1
+
+
+def test_years_are_only_compared_with_years() -> None:
+    kept = [_checked("June 2023", "a.txt", 0, "Since June 2023, Kenya has sent 600 officers.")]
+    evidence = [_evidence("b.txt", "Kenya officers began deploying in June 2024, after 600 "
+                                   "were promised.")]
+    found = find_disagreements("When did Kenya begin deploying?", kept, evidence,
+                               _AlwaysYes(), 0.5)  # type: ignore[arg-type]
+    assert [f.claim.text for f in found] == ["June 2024"]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mss_qa.types import Citation, Span
 from mss_qa.verify import (
     best_supporting_span,
+    drop_wrong_calculation,
+    expected_answer_type,
     literal_support,
+    matches_answer_type,
     names_in,
+    number_phrases,
     numbers_in,
+    restates_question,
+    same_measure,
     verify_citation,
 )
 
@@ -68,3 +76,51 @@ def test_best_span_is_the_sentence_with_the_fact() -> None:
     assert span.text == "Since June 2023, Kenya has sent over 600 officers."
     pair = best_supporting_span("600 now, 1,000 planned", "How many?", tuple(sentences), TEXT)
     assert pair.text == TEXT[sentences[1].start : sentences[2].end]
+
+
+def test_a_written_out_calculation_supports_its_result() -> None:
+    cited = "The 217 Kenyan cops will join 400 of their compatriots already there."
+    assert literal_support("617 (400 + 217)", cited) == []
+    assert literal_support("618 (400 + 218)", cited) == ["218"]  # an operand is missing
+    assert literal_support("617", cited) == ["617"]  # a bare result is not evidence
+
+
+def test_wrong_calculations_are_dropped_and_right_ones_kept() -> None:
+    assert drop_wrong_calculation("2,500 (2,500 + 10)") == "2,500"
+    assert drop_wrong_calculation("617 (400 + 217)") == "617 (400 + 217)"
+    assert drop_wrong_calculation("5,600 (United Nations)") == "5,600 (United Nations)"
+
+
+def test_restating_the_question_is_not_an_answer() -> None:
+    assert restates_question("Viv Ansanm", "Who leads the Viv Ansanm alliance?")
+    assert not restates_question("2699", "Which UN resolution supports the MSS mission?")
+
+
+def test_number_phrases_keep_their_qualifiers() -> None:
+    text = "More than 5,600 were killed and over 1 million Haitians displaced in June 2024."
+    assert [p for p, _ in number_phrases(text)] == ["More than 5,600", "over 1 million",
+                                                    "June 2024"]
+    assert same_measure(frozenset({2023.0}), frozenset({2024.0}))
+    assert not same_measure(frozenset({2023.0}), frozenset({600.0}))
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("What is the MSS mission's total budget in U.S. dollars?", "money"),
+    ("When did Kenya begin deploying police officers?", "date"),
+    ("On what date did the cadets graduate?", "date"),
+    ("How many officers arrived?", "count"),
+    ("Who is Kenya's Interior Minister?", "person"),
+    ("Which alliance have the gangs formed?", None),
+])
+def test_expected_answer_types(question: str, expected: str | None) -> None:
+    assert expected_answer_type(question) == expected
+
+
+def test_an_answer_of_the_wrong_kind_is_caught() -> None:
+    officers = "This latest move brings Kenya’s total commitment to around 1,000 officers."
+    assert not matches_answer_type("1,000", officers, "money")
+    assert matches_answer_type("$600 million", "a budget of $600 million", "money")
+    assert matches_answer_type("June 2024", "", "date")
+    assert matches_answer_type("nine months", "", "count")
+    assert not matches_answer_type("Kenya Airways", "", "count")
+    assert matches_answer_type("Kipchumba Murkomen", "", "person")

@@ -19,13 +19,19 @@ from dataclasses import dataclass
 
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
+from mss_qa.retrieve import tokenize
 from mss_qa.types import Answer, Citation, Claim, Conflict, ConflictClaim, Evidence, Span
 from mss_qa.verify import (
     best_supporting_span,
+    drop_wrong_calculation,
+    expected_answer_type,
     fold,
     literal_support,
+    matches_answer_type,
+    number_phrases,
     numbers_in,
     restates_question,
+    same_measure,
 )
 
 NOT_IN_SOURCES = "The sources don't say."
@@ -62,7 +68,7 @@ def parse_claims(output: str, n_passages: int) -> list[Claim]:
     claims = []
     for part in text.split(";"):
         passages = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(part)))
-        claim_text = _MARKER.sub("", part).strip(" .,:")
+        claim_text = drop_wrong_calculation(_MARKER.sub("", part)).strip(" .,:")
         if not claim_text or any(not 1 <= n <= n_passages for n in passages):
             continue
         claims.append(Claim(claim_text, passages))
@@ -102,16 +108,112 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
                  threshold: float, documents: Callable[[str], str]) -> list[CheckedClaim]:
     """Keep the claims whose cited text contains their facts and states them."""
     kept = []
+    expected = expected_answer_type(question)
     for claim in claims:
         if restates_question(claim.text, question):
             continue
         spans = locate_support(claim, question, evidence, documents)
-        if spans is None:
+        if spans is None or not matches_answer_type(
+                claim.text, " ".join(span.text for span in spans), expected):
             continue
         support = support_probability(claim, spans, question, llm)
+        claim, support = _best_figure(claim, spans, question, llm, support)
         if support >= threshold:
             kept.append(CheckedClaim(claim, spans, support))
     return kept
+
+
+def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
+                 support: float, margin: float = 0.1) -> tuple[Claim, float]:
+    """When the cited text states several figures of the same kind, keep the one the checker
+    finds the best answer (the generator sometimes picks the neighbouring figure).
+
+    The alternatives differ from the first check only after "Proposed answer:", so llama.cpp
+    re-reads a handful of tokens for each."""
+    values = frozenset(numbers_in(claim.text))
+    if not values or _derived_numbers_only(claim.text):
+        return claim, support
+    text = " ".join(span.text for span in spans)
+    best, best_support = claim, support
+    for phrase, other in number_phrases(text):
+        if other & values or not same_measure(other, values):
+            continue
+        candidate = Claim(phrase, claim.passages)
+        candidate_support = support_probability(candidate, spans, question, llm)
+        if candidate_support > best_support + margin:
+            best, best_support = candidate, candidate_support
+    return best, best_support
+
+
+def _derived_numbers_only(text: str) -> bool:
+    """A written-out calculation ("617 (400 + 217)") is judged as a whole, not re-picked."""
+    return "(" in text and any(op in text for op in "+-−×*/")
+
+
+def _window(text: str, phrase: str, width: int = 4) -> set[str]:
+    """Content words within `width` words of `phrase` in `text`."""
+    at = text.find(phrase)
+    if at < 0:
+        return set()
+    before = tokenize(text[:at])[-width:]
+    after = tokenize(text[at + len(phrase):])[:width]
+    return {t for t in before + after if not t[0].isdigit()}
+
+
+def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[Evidence],
+                       llm: LLM, threshold: float) -> list[CheckedClaim]:
+    """A figure from another source that answers the same question differently.
+
+    The generator tends to give one figure even when the articles disagree, so for each
+    verified numeric claim the retrieved sentences of *other* sources are searched for a
+    figure of the same kind (a year for a year, a quantity for a quantity) that differs and
+    that is described by the same words (near the figure) as the claim or the question. The
+    best such candidate must pass the support check before it is reported.
+    """
+    question_terms = set(tokenize(question))
+    found: list[CheckedClaim] = []
+    for item in kept:
+        claim_values = frozenset(numbers_in(item.claim.text))
+        if not claim_values:
+            continue
+        claim_sources = {span.source for span in item.spans}
+        claim_window = set().union(*(_window(span.text, phrase)
+                                     for span in item.spans
+                                     for phrase, _ in number_phrases(span.text)
+                                     if _ & claim_values))
+        candidates = []
+        for sentence in (s for e in evidence for s in e.chunk.sentences
+                         if s.source not in claim_sources):
+            for phrase, values in number_phrases(sentence.text):
+                if values & claim_values or not same_measure(values, claim_values):
+                    continue
+                window = _window(sentence.text, phrase)
+                shared = len(window & claim_window)
+                # Described by the same words as the claim's figure, not merely on topic.
+                if shared >= 2:
+                    candidates.append((shared + len(window & question_terms), phrase, sentence))
+        if not candidates:
+            continue
+        _, phrase, sentence = max(candidates, key=lambda c: c[0])
+        candidate = Claim(phrase, ())
+        support = support_probability(candidate, (sentence,), question, llm)
+        if support >= threshold:
+            found.append(CheckedClaim(candidate, (sentence,), support))
+    return found
+
+
+def keep_clear_figures(checked: list[CheckedClaim], conflict_threshold: float
+                       ) -> list[CheckedClaim]:
+    """Of several differing figures of one kind, keep the best supported; keep another only
+    if it is supported as clearly as a reported conflict must be."""
+    figures = [c for c in checked if numbers_in(c.claim.text)]
+    if len(figures) < 2:
+        return checked
+    best = max(figures, key=lambda c: c.support)
+    best_values = frozenset(numbers_in(best.claim.text))
+    return [c for c in checked if c is best or c.support >= conflict_threshold
+            or not same_measure(frozenset(numbers_in(c.claim.text)), best_values)
+            or frozenset(numbers_in(c.claim.text)) == best_values]
 
 
 def _same_fact(a: str, b: str) -> bool:
@@ -157,6 +259,13 @@ def compose(question: str, checked: list[CheckedClaim]) -> Answer:
                   conflicts=conflicts)
 
 
+def warm_up(llm: LLM) -> None:
+    """Evaluate the fixed answering and checking prefixes once, so that the first question
+    costs no more than the next."""
+    llm.token_probability(prompts.answer_prompt("", ""), "NONE")
+    llm.yes_probability(prompts.check_prompt("", "", ""))
+
+
 def insufficient(question: str, evidence: list[Evidence], why: str) -> Answer:
     """A refusal that says what the closest sources do talk about."""
     reason = why
@@ -170,14 +279,23 @@ def insufficient(question: str, evidence: list[Evidence], why: str) -> Answer:
 
 def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
            max_tokens: int, documents: Callable[[str], str],
-           on_token: Callable[[str], None] | None = None) -> Answer:
-    """Generate, verify and compose the answer to `question` from `evidence`."""
+           on_token: Callable[[str], None] | None = None,
+           extra_evidence: list[Evidence] | None = None,
+           conflict_threshold: float = 0.8, none_weight: float = 1.0) -> Answer:
+    """Generate, verify and compose the answer to `question` from `evidence`.
+
+    `extra_evidence` (lower-ranked passages the generator does not see) is searched only for
+    figures that disagree with a verified answer."""
     if not evidence:
         return insufficient(question, evidence, "Nothing in the collection matches the question.")
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    messages = answer_messages(question, evidence)
+    # How strongly the generator leans to "NONE": a claim then needs stronger support. This
+    # evaluates the prompt, which the generation below reuses from the KV cache.
+    none_probability = llm.token_probability(messages, "NONE")
     pieces = []
-    for piece in llm.stream(answer_messages(question, evidence), max_tokens):
+    for piece in llm.stream(messages, max_tokens):
         pieces.append(piece)
         if on_token is not None:
             on_token(piece)
@@ -185,7 +303,12 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
     timings["generate_s"] = time.perf_counter() - started
     claims = parse_claims(output, len(evidence))
     started = time.perf_counter()
-    checked = check_claims(question, claims, evidence, llm, threshold, documents)
+    required = min(0.95, threshold + none_weight * none_probability)
+    checked = keep_clear_figures(
+        check_claims(question, claims, evidence, llm, required, documents), conflict_threshold)
+    if checked:
+        checked += find_disagreements(question, checked, evidence + (extra_evidence or []),
+                                      llm, conflict_threshold)
     timings["verify_s"] = time.perf_counter() - started
     if checked:
         result = compose(question, checked)
@@ -193,4 +316,5 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
         result = insufficient(question, evidence, "No passage states the answer." if not claims
                               else "The proposed answer is not stated by the sources.")
     result.timings.update(timings)
+    result.none_probability = none_probability
     return result

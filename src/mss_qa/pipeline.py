@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cached_property
 
 from mss_qa.answer import answer as answer_stage
-from mss_qa.answer import insufficient
+from mss_qa.answer import insufficient, warm_up
 from mss_qa.backends.embedders import Embedder, load_embedder
 from mss_qa.backends.llm import LLM, load_llm
 from mss_qa.errors import InvalidQuestionError, MssQaError
@@ -74,8 +74,9 @@ class Pipeline:
         )
 
     def load(self) -> None:
-        """Load everything now rather than on the first question."""
-        _ = self.retriever, self.llm
+        """Load everything (and prime the generator's prompt cache) before the first question."""
+        _ = self.retriever
+        warm_up(self.llm)
 
     def source_text(self, source: str) -> str:
         return self.index.documents.read(source)
@@ -95,16 +96,20 @@ class Pipeline:
         if not 1 <= k <= 9:
             raise InvalidQuestionError("top_k must be between 1 and 9")
         started = time.perf_counter()
-        evidence = self.retriever.retrieve(text, k)
+        ranked = self.retriever.retrieve(text, k + self.settings.conflict_candidates)
+        evidence, extra = ranked[:k], ranked[k:]
         retrieve_s = time.perf_counter() - started
         result = answer_stage(
             text,
             evidence,
             self.llm,
-            self.settings.support_threshold,
+            self.settings.required_support,
             self.settings.max_answer_tokens,
             self.source_text,
             on_token=on_token,
+            extra_evidence=extra,
+            conflict_threshold=self.settings.conflict_threshold,
+            none_weight=self.settings.none_penalty,
         )
         if not all(verify_citation(c, self.source_text(c.source)) for c in result.citations):
             # Cannot happen unless the stored documents changed under us; never show it.

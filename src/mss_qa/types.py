@@ -114,6 +114,7 @@ class Answer:
     reason: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     retrieved: list[Evidence] = field(default_factory=list)
+    none_probability: float | None = None  # the generator's first-token P("NONE")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +125,9 @@ class Answer:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "reason": self.reason,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "none_probability": None
+            if self.none_probability is None
+            else round(self.none_probability, 4),
             "retrieved": [
                 {
                     "source": e.chunk.source,

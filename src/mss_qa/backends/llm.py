@@ -37,6 +37,8 @@ class LLM(Protocol):
 
     def yes_probability(self, messages: list[Message]) -> float: ...
 
+    def token_probability(self, messages: list[Message], word: str) -> float: ...
+
 
 def chatml(messages: list[Message], add_generation_prompt: bool = True) -> str:
     """Qwen's chat format, written out so that a fixed prefix stays byte-identical."""
@@ -99,31 +101,42 @@ class LocalLlama:
             for piece in pieces:
                 yield str(piece["choices"][0]["text"])
 
+    def _next_token_logits(self, llm: Any, prompt: str) -> Any:
+        """Evaluate `prompt` (reusing the cached prefix) and return the next-token logits."""
+        import numpy as np
+
+        tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        common = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        common = min(common, len(tokens) - 1)
+        llm.n_tokens = common
+        llm.eval(tokens[common:])
+        # Without logits_all, llama.cpp keeps only the last position's logits.
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+        return logits.astype(np.float64)
+
     def yes_probability(self, messages: list[Message]) -> float:
         import numpy as np
 
-        prompt = chatml(messages)
         with self._lock:
-            llm = self._checker
-            tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
-            # Reuse the cached prefix (the fixed instructions), evaluate the rest.
-            cached = llm.input_ids[: llm.n_tokens].tolist()
-            common = 0
-            for a, b in zip(cached, tokens, strict=False):
-                if a != b:
-                    break
-                common += 1
-            common = min(common, len(tokens) - 1)
-            llm.n_tokens = common
-            llm.eval(tokens[common:])
-            # Without logits_all, llama.cpp keeps only the last position's logits.
-            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
-            logits = logits.astype(np.float64)
+            logits = self._next_token_logits(self._checker, chatml(messages))
         yes_no = logits[self._yes_no[0] + self._yes_no[1]]
-        top = float(yes_no.max())
-        weights = np.exp(yes_no - top)
-        n_yes = len(self._yes_no[0])
-        return float(weights[:n_yes].sum() / weights.sum())
+        weights = np.exp(yes_no - yes_no.max())
+        return float(weights[: len(self._yes_no[0])].sum() / weights.sum())
+
+    def token_probability(self, messages: list[Message], word: str) -> float:
+        import numpy as np
+
+        token = int(self._llm.tokenize(word.encode(), add_bos=False, special=False)[0])
+        with self._lock:
+            # Evaluated in the answering context, so the generation that follows reuses it.
+            logits = self._next_token_logits(self._llm, chatml(messages))
+        probabilities = np.exp(logits - logits.max())
+        return float(probabilities[token] / probabilities.sum())
 
 
 class OpenAICompatible:
@@ -182,7 +195,7 @@ class OpenAICompatible:
         )
         yield response.choices[0].message.content or ""
 
-    def yes_probability(self, messages: list[Message]) -> float:
+    def _top_logprobs(self, messages: list[Message]) -> tuple[dict[str, float], str]:
         response = self._call(
             messages=self._messages(messages),
             max_tokens=1,
@@ -191,18 +204,27 @@ class OpenAICompatible:
             top_logprobs=10,
         )
         choice = response.choices[0]
-        yes = no = 0.0
+        probabilities: dict[str, float] = {}
         if choice.logprobs and choice.logprobs.content:
             for candidate in choice.logprobs.content[0].top_logprobs:
                 word = candidate.token.strip().lower()
-                if word == "yes":
-                    yes += math.exp(candidate.logprob)
-                elif word == "no":
-                    no += math.exp(candidate.logprob)
+                probabilities[word] = probabilities.get(word, 0.0) + math.exp(candidate.logprob)
+        return probabilities, (choice.message.content or "").strip().lower()
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        probabilities, text = self._top_logprobs(messages)
+        yes, no = probabilities.get("yes", 0.0), probabilities.get("no", 0.0)
         if yes + no == 0.0:
-            text = (choice.message.content or "").strip().lower()
+            # A server without logprobs: fall back to the word it chose.
             return 1.0 if text.startswith("yes") else 0.0
         return yes / (yes + no)
+
+    def token_probability(self, messages: list[Message], word: str) -> float:
+        probabilities, text = self._top_logprobs(messages)
+        target = word.strip().lower()
+        if not probabilities:
+            return 1.0 if text.startswith(target) else 0.0
+        return sum(p for token, p in probabilities.items() if token and target.startswith(token))
 
 
 def load_llm(settings: Settings) -> LLM:
