@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mss_qa import offline
@@ -19,6 +19,14 @@ def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "mss-qa"
 
 
+# Verification thresholds calibrated on the gold set for each generator: the small model's
+# yes/no judgements are less confident (a clearly supported answer scores about 0.55).
+GENERATOR_DEFAULTS: dict[str, dict[str, float]] = {
+    "qwen-1.5b": {"support_threshold": 0.5, "none_weight": 1.0},
+    "qwen-0.5b": {"support_threshold": 0.42, "none_weight": 0.5},
+}
+
+
 class Settings(BaseSettings):
     """Everything a user may change without touching code."""
 
@@ -30,6 +38,7 @@ class Settings(BaseSettings):
     collection: str = "seeds"
     model_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "models")
     chroma_url: str | None = None
+    feedback_path: Path = ROOT / "feedback" / "feedback.jsonl"
 
     # Chunking. MiniLM reads at most 256 word pieces, so chunks stay well under that.
     chunk_max_words: int = 30
@@ -37,6 +46,8 @@ class Settings(BaseSettings):
 
     # Retrieval.
     top_k: int = 4
+    # Lower-ranked passages searched only for figures that disagree with the answer.
+    conflict_candidates: int = 4
     bm25_weight: float = 1.0
     dense_weight: float = 0.7
     rrf_k: int = 60
@@ -55,7 +66,33 @@ class Settings(BaseSettings):
     openai_max_retries: int = 3
 
     # Verification: minimum probability that the cited passage states the answer.
-    support_threshold: float = 0.5
+    # Unset values take the calibrated default of the chosen generator (GENERATOR_DEFAULTS).
+    support_threshold: float | None = None
+    # The threshold rises by this times the generator's own probability of answering NONE.
+    none_weight: float | None = None
+    # A disagreeing figure must be stated more clearly still before a conflict is reported.
+    conflict_threshold: float = 0.8
 
     # Input limits.
     max_question_chars: int = 2000
+
+    @model_validator(mode="after")
+    def _generator_defaults(self) -> Settings:
+        defaults = GENERATOR_DEFAULTS.get(self.generator, GENERATOR_DEFAULTS["qwen-1.5b"])
+        if self.support_threshold is None:
+            self.support_threshold = defaults["support_threshold"]
+        if self.none_weight is None:
+            self.none_weight = defaults["none_weight"]
+        return self
+
+    @property
+    def required_support(self) -> float:
+        """The support threshold, resolved."""
+        assert self.support_threshold is not None
+        return self.support_threshold
+
+    @property
+    def none_penalty(self) -> float:
+        """The none weight, resolved."""
+        assert self.none_weight is not None
+        return self.none_weight
