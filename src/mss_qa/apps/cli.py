@@ -290,5 +290,55 @@ def eval_command(
         click.echo(f"baseline {baseline_path.name}: passed", err=True)
 
 
+def _serve(host: str, port: int, collection: str | None, open_browser: bool) -> None:
+    import threading
+
+    import uvicorn
+
+    from mss_qa.apps.api import create_app
+
+    app = create_app(settings=_settings(collection=collection))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    url = f"http://{host}:{port}/"
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.1)
+        if server.started:
+            click.echo(f"mss-qa: chat UI at {url} - API docs at {url}docs", err=True)
+            if open_browser:
+                click.launch(url)
+
+    threading.Thread(target=announce, name="mss-qa-announce", daemon=True).start()
+    server.run()  # on a startup failure (port in use) uvicorn logs it and exits non-zero
+
+
+_host_option = click.option("--host", default="127.0.0.1", show_default=True, help="Address.")
+_port_option = click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
+)
+_collection_option = click.option(
+    "--collection", help="Collection to serve (default: the `collection` setting)."
+)
+
+
+@main.command()
+@_host_option
+@_port_option
+@_collection_option
+def serve(host: str, port: int, collection: str | None) -> None:
+    """Serve the HTTP API (/v1, docs at /docs) and the chat UI (/) in one process."""
+    _serve(host, port, collection, open_browser=False)
+
+
+@main.command()
+@_host_option
+@_port_option
+@_collection_option
+def ui(host: str, port: int, collection: str | None) -> None:
+    """Like `serve`, and open the chat UI in a web browser once it is up."""
+    _serve(host, port, collection, open_browser=True)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,399 @@
+"""The HTTP API (FastAPI) with the chat UI mounted at `/`, both over one `QAService`.
+
+Routes translate requests and errors only: every `MssQaError` becomes its `http_status` with
+`{"error": {"type", "message"}}`, and so does every malformed request (422).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+
+import gradio as gr
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mss_qa import __version__
+from mss_qa.apps.service import History, QAService
+from mss_qa.apps.ui import UI_CSS, build_ui
+from mss_qa.errors import InvalidQuestionError, MssQaError
+from mss_qa.feedback import Feedback, Rating, record_feedback
+from mss_qa.pipeline import Pipeline
+from mss_qa.settings import Settings
+from mss_qa.types import Answer
+
+log = logging.getLogger(__name__)
+
+
+# --- request and response models ------------------------------------------------------------
+
+
+class Turn(BaseModel):
+    """One earlier message of the conversation."""
+
+    role: Literal["user", "assistant", "system"]
+    content: StrictStr
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: StrictStr = Field(description="The question; a follow-up may lean on `history`.")
+    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    top_k: StrictInt | None = Field(None, ge=1, le=9, description="Passages for the generator.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    source: str
+    start: int
+    end: int
+    quote: str
+    support: float | None
+
+
+class ConflictClaimOut(BaseModel):
+    text: str
+    citation: int
+
+
+class ConflictOut(BaseModel):
+    topic: str
+    claims: list[ConflictClaimOut]
+
+
+class RetrievedOut(BaseModel):
+    source: str
+    start: int
+    end: int
+    score: float
+
+
+class AnswerOut(BaseModel):
+    """The answer contract (see README): `quote == source text[start:end]` for every citation."""
+
+    # Documents the contract; fields the core adds later pass through unchanged.
+    model_config = ConfigDict(extra="allow")
+
+    question: str
+    status: Literal["answered", "insufficient"]
+    answer: str
+    citations: list[CitationOut]
+    conflicts: list[ConflictOut]
+    reason: str
+    timings: dict[str, float]
+    retrieved: list[RetrievedOut]
+
+
+class Highlight(BaseModel):
+    start: int
+    end: int
+    quote: str
+
+
+class SourceOut(BaseModel):
+    name: str
+    text: str
+    highlight: Highlight | None = None
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: StrictStr
+    answer: StrictStr
+    status: Literal["answered", "insufficient"]
+    rating: Rating
+    comment: StrictStr = Field("", max_length=2000)
+
+
+class ChatMessage(BaseModel):
+    """An OpenAI chat message; content as text or as a list of text parts."""
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: StrictStr | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text, whichever form the content came in."""
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    """The subset of OpenAI's chat-completions request that matters here; the rest is ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: StrictStr = "mss-qa"
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def error_body(kind: str, message: str) -> dict[str, Any]:
+    """The one error shape of this API."""
+    return {"error": {"type": kind, "message": message}}
+
+
+def _retry_after(status: int) -> dict[str, str]:
+    return {"Retry-After": "5"} if status in (429, 503) else {}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MssQaError)
+    return JSONResponse(
+        error_body(type(exc).__name__, str(exc)),
+        status_code=exc.http_status,
+        headers=_retry_after(exc.http_status),
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+        for e in exc.errors()
+    ]
+    return JSONResponse(error_body("InvalidRequestError", "; ".join(problems)), status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = (
+        "InvalidRequestError"
+        if exc.status_code == 422
+        else HTTPStatus(exc.status_code).phrase.replace(" ", "").replace("-", "")
+    )
+    return JSONResponse(
+        error_body(kind, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+    return JSONResponse(error_body("InternalError", "internal error"), status_code=500)
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+def get_service(request: Request) -> QAService:
+    """The app's one `QAService` (override in tests with `app.dependency_overrides`)."""
+    service: QAService = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[QAService, Depends(get_service)]
+
+
+def _history(turns: list[Turn]) -> History:
+    return [{"role": t.role, "content": t.content} for t in turns]
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+# --- the app --------------------------------------------------------------------------------
+
+
+def create_app(
+    pipeline: Pipeline | None = None,
+    settings: Settings | None = None,
+    *,
+    max_waiting: int = 8,
+) -> FastAPI:
+    """The API and the chat UI over `pipeline` (default: a `Pipeline` of `settings`).
+
+    `settings` is only read when no `pipeline` is given; the app uses the pipeline's own.
+
+    Models load on a background thread at startup; until then `/readyz` answers 503 and the
+    question and source routes answer 503 with a retry hint.
+    """
+    service = QAService(pipeline or Pipeline(settings), max_waiting=max_waiting)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A daemon thread, so stopping the server never waits for a half-finished load.
+        threading.Thread(target=service.load, name="mss-qa-load", daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="mss-qa",
+        summary="Answers only from its sources, with exact-quote citations.",
+        version=__version__,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.add_exception_handler(MssQaError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """200 as long as the process serves requests, busy or not."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz(service: ServiceDep) -> JSONResponse:
+        """200 once the index and the models are loaded; 503 while loading or if it failed."""
+        if service.ready:
+            return JSONResponse({"status": "ready"})
+        error = service.load_error
+        if error is None:
+            return JSONResponse({"status": "loading"}, status_code=503, headers=_retry_after(503))
+        return JSONResponse(
+            {"status": "failed", **error_body(type(error).__name__, str(error))}, status_code=503
+        )
+
+    @app.post("/v1/ask", response_model=AnswerOut, tags=["answers"])
+    async def ask(
+        body: AskRequest,
+        service: ServiceDep,
+        stream: Annotated[bool, Query(description="Server-sent events instead of JSON")] = False,
+    ) -> Any:
+        """Answer one question from the sources, with verified citations.
+
+        With `?stream=true` the reply is server-sent events: `token` ({"text"}) for each draft
+        token of the generator, then `answer` (the verified answer, which may differ from the
+        draft), then `done`. A failure after the stream began is sent as an `error` event.
+        """
+        history = _history(body.history)
+        if not stream:
+            return (await service.ask(body.question, history, body.top_k)).to_dict()
+        items = service.stream(body.question, history, body.top_k)
+
+        async def events() -> AsyncGenerator[str, None]:
+            try:
+                async for item in items:
+                    if isinstance(item, Answer):
+                        yield _sse("answer", item.to_dict())
+                    else:
+                        yield _sse("token", {"text": item})
+            except MssQaError as exc:
+                yield _sse("error", error_body(type(exc).__name__, str(exc)))
+            yield _sse("done", {})
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers=_SSE_HEADERS)
+
+    @app.get("/v1/sources", tags=["sources"])
+    def list_sources(service: ServiceDep) -> dict[str, list[str]]:
+        """The names of the source files in the collection."""
+        return {"sources": service.sources()}
+
+    @app.get("/v1/sources/{name:path}", response_model_exclude_none=True, tags=["sources"])
+    def read_source(
+        name: str,
+        service: ServiceDep,
+        start: Annotated[
+            int | None, Query(ge=0, description="Start of a span to highlight")
+        ] = None,
+        end: Annotated[int | None, Query(ge=0, description="End of that span")] = None,
+    ) -> SourceOut:
+        """One source's full text; with `start` and `end`, the quoted span to highlight."""
+        text = service.source_text(name)
+        if start is None and end is None:
+            return SourceOut(name=name, text=text)
+        if start is None or end is None or not start < end <= len(text):
+            raise HTTPException(422, f"need 0 <= start < end <= {len(text)} (both given)")
+        return SourceOut(
+            name=name, text=text, highlight=Highlight(start=start, end=end, quote=text[start:end])
+        )
+
+    @app.post("/v1/feedback", status_code=201, tags=["feedback"])
+    def feedback(body: FeedbackRequest, service: ServiceDep) -> dict[str, Any]:
+        """Record a thumbs up or down (with an optional comment) on an answer."""
+        entry = Feedback(body.question, body.answer, body.status, body.rating, body.comment)
+        return record_feedback(service.settings.feedback_path, entry)
+
+    @app.post("/v1/chat/completions", tags=["openai"])
+    async def chat_completions(body: ChatRequest, service: ServiceDep) -> Any:
+        """OpenAI-compatible: the last user message is the question, earlier ones its history.
+
+        The message content is the verified answer; citations, status and conflicts are in
+        the extra top-level field `mss_qa` (the answer contract). When streaming, only
+        verified text is sent (draft tokens could still be withdrawn), and the last chunk
+        carries `mss_qa`.
+        """
+        *earlier, last = body.messages
+        if last.role != "user":
+            raise InvalidQuestionError("the last message must be the user's question")
+        history = [
+            {"role": m.role, "content": m.text()}
+            for m in earlier
+            if m.role in ("user", "assistant")
+        ]
+        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        created = int(time.time())
+        if not body.stream:
+            result = await service.ask(last.text(), history)
+            return {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": body.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": result.answer},
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "mss_qa": result.to_dict(),
+            }
+        items = service.stream(last.text(), history)
+
+        def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
+            data = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": body.model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
+            }
+            return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+        async def chunks() -> AsyncGenerator[str, None]:
+            yield chunk({"role": "assistant", "content": ""})
+            try:
+                async for item in items:
+                    if isinstance(item, Answer):
+                        yield chunk({"content": item.answer})
+                        yield chunk({}, "stop", mss_qa=item.to_dict())
+            except MssQaError as exc:
+                data = error_body(type(exc).__name__, str(exc))
+                yield f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(chunks(), media_type="text/event-stream", headers=_SSE_HEADERS)
+
+    # Mounted last: `/` catches every path the routes above did not.
+    gr.mount_gradio_app(
+        app,
+        build_ui(service),
+        path="/",
+        css=UI_CSS,
+        footer_links=[],  # Gradio's own API page would describe UI events, not this API
+        run_history=False,
+        enable_monitoring=False,
+    )
+    return app

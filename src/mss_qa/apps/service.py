@@ -1,0 +1,145 @@
+"""One pipeline shared by the API and the UI: loaded in the background, one answer at a time.
+
+The local llama.cpp model is not thread-safe and a CPU runs one generation at a time anyway,
+so questions are answered one after another on a worker thread, behind a lock; the event
+loop stays free, so health checks answer at once while the model is busy. At most
+`max_waiting` questions may wait for the lock; more are refused (`OverloadedError`, HTTP 429)
+rather than queued without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+
+import anyio.to_thread
+
+from mss_qa.errors import BackendUnavailableError, MssQaError, OverloadedError
+from mss_qa.followup import standalone_question
+from mss_qa.pipeline import Pipeline, clean_question
+from mss_qa.types import Answer
+
+log = logging.getLogger(__name__)
+
+History = Sequence[Mapping[str, str]]
+
+
+class QAService:
+    """Answers questions with one `Pipeline` for any number of concurrent clients."""
+
+    def __init__(self, pipeline: Pipeline, max_waiting: int = 8) -> None:
+        self.pipeline = pipeline
+        self.settings = pipeline.settings
+        self._max_in_flight = 1 + max_waiting
+        self._in_flight = 0  # changed only on the event loop thread
+        self._generation = threading.Lock()
+        self._loaded = threading.Event()
+        self._load_error: MssQaError | None = None
+
+    def load(self) -> None:
+        """Load the index and the models (blocking; run it off the event loop)."""
+        try:
+            self.pipeline.load()
+        except MssQaError as exc:
+            self._load_error = exc
+        except Exception as exc:
+            log.exception("loading the pipeline failed")
+            self._load_error = BackendUnavailableError(f"loading failed: {exc}")
+        else:
+            self._loaded.set()
+
+    @property
+    def ready(self) -> bool:
+        """True once the index and the models are loaded."""
+        return self._loaded.is_set()
+
+    @property
+    def load_error(self) -> MssQaError | None:
+        """Why loading failed, if it did."""
+        return self._load_error
+
+    def require_ready(self) -> None:
+        """Raise the loading error, or a 503 while loading is still under way."""
+        if self._load_error is not None:
+            raise self._load_error
+        if not self.ready:
+            raise BackendUnavailableError(
+                "the index and models are still loading; retry when /readyz answers 200"
+            )
+
+    def sources(self) -> list[str]:
+        """Names of the source files in the collection."""
+        self.require_ready()
+        return self.pipeline.sources()
+
+    def source_text(self, name: str) -> str:
+        """The full text of one source (`SourceNotFoundError` for unknown or path-like names)."""
+        self.require_ready()
+        return self.pipeline.source_text(name)
+
+    def standalone(self, question: object, history: History = ()) -> str:
+        """The question, checked, with a follow-up rewritten to stand alone."""
+        self.require_ready()
+        text = clean_question(question, self.settings.max_question_chars)
+        return standalone_question(text, history)
+
+    async def ask(
+        self, question: object, history: History = (), top_k: int | None = None
+    ) -> Answer:
+        """Answer `question` (a follow-up to `history`), waiting for the generator if busy."""
+        text = self.standalone(question, history)
+        return await self._run(text, top_k, None)
+
+    def stream(
+        self, question: object, history: History = (), top_k: int | None = None
+    ) -> AsyncIterator[str | Answer]:
+        """The generator's draft tokens as they come, then the verified `Answer`.
+
+        The question is checked now, so a bad one raises before anything is streamed.
+        """
+        text = self.standalone(question, history)
+        return self._stream(text, top_k)
+
+    async def _stream(self, text: str, top_k: int | None) -> AsyncIterator[str | Answer]:
+        loop = asyncio.get_running_loop()
+        tokens: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def on_token(token: str) -> None:
+            loop.call_soon_threadsafe(tokens.put_nowait, token)
+
+        job = asyncio.ensure_future(self._run(text, top_k, on_token))
+        # Scheduled after every token the worker has queued, so it arrives last.
+        job.add_done_callback(lambda _: tokens.put_nowait(None))
+        try:
+            while (token := await tokens.get()) is not None:
+                yield token
+            yield await job
+        finally:
+            # A client that went away: the answer finishes on its own thread; only observe it.
+            job.add_done_callback(_observe)
+
+    async def _run(
+        self, text: str, top_k: int | None, on_token: Callable[[str], None] | None
+    ) -> Answer:
+        if self._in_flight >= self._max_in_flight:
+            raise OverloadedError(
+                f"{self._in_flight} questions are already being answered or waiting; retry shortly"
+            )
+        self._in_flight += 1
+        try:
+            return await anyio.to_thread.run_sync(self._ask_locked, text, top_k, on_token)
+        finally:
+            self._in_flight -= 1
+
+    def _ask_locked(
+        self, text: str, top_k: int | None, on_token: Callable[[str], None] | None
+    ) -> Answer:
+        with self._generation:
+            return self.pipeline.ask(text, top_k=top_k, on_token=on_token)
+
+
+def _observe(job: asyncio.Future[Answer]) -> None:
+    if not job.cancelled() and job.exception() is not None:
+        log.info("an abandoned question failed: %s", job.exception())

@@ -1,0 +1,165 @@
+"""Make a follow-up question stand on its own, by rule rather than by the LLM.
+
+Retrieval and the generator see one question at a time, so "When did he arrive?" after
+"Who leads the mission?" must become "When did <the answer> arrive?" first. An LLM rewrite
+would cost a second generation (seconds on a CPU); these rules cover the usual shapes:
+
+- a pronoun ("he", "it", "their") is replaced by what it most likely refers to: the previous
+  answer when that is a short name and the pronoun is personal, else the subject of the
+  previous question;
+- an elliptical question ("And Haiti's?", "What about in 2023?") borrows the previous
+  question: a name replaces the previous question's name, a prepositional phrase is added to
+  it, anything else is asked together with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+_WH = r"(?:who|whom|whose|what|which|when|where|why|how(?:\s+(?:many|much|long|old|often))?)"
+_AUX = (
+    r"(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should|may|might|"
+    r"'s|’s)"
+)
+_QUESTION_START = re.compile(rf"^(?:{_WH}|{_AUX})\b", re.IGNORECASE)
+_FRAME = re.compile(rf"^\s*(?P<wh>{_WH})\b(?:\s+(?P<aux>{_AUX})\b)?\s*", re.IGNORECASE)
+_AUX_WORD = re.compile(rf"^{_AUX}$", re.IGNORECASE)
+_CONNECTIVE = re.compile(
+    r"^\s*(?:and\s+)?(?:what|how)\s+about\b\s*|^\s*(?:and|also|but|or)\b[\s,]*", re.IGNORECASE
+)
+_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its)\b", re.IGNORECASE)
+_PERSONAL = {"he", "she", "him", "his", "her", "hers", "they", "them", "their", "theirs"}
+_POSSESSIVE = {"his", "hers", "their", "theirs", "its"}
+_BE = {"is", "are", "was", "were", "'s", "’s"}
+_DETERMINER = {"the", "a", "an", "this", "that", "these", "those"}
+_MARKER = re.compile(r"\s*\[\d+\]")
+_NAME = re.compile(r"^(?:[A-Z][\w-]*(?:['’]s)?)(?:\s+[A-Z][\w-]*(?:['’]s)?)*$")
+_NAME_RUN = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*(?:['’]s)?")
+_PREPOSITION = re.compile(
+    r"^(?:in|at|on|for|from|by|during|before|after|since|until|to|of|with|without|"
+    r"according\s+to|among|between|under|over|outside|inside)\b",
+    re.IGNORECASE,
+)
+# Longer follow-ups rarely lean on the previous turn; they are left alone.
+_MAX_FOLLOW_UP_WORDS = 12
+_MAX_NAME_WORDS = 5
+
+
+def standalone_question(question: str, history: Sequence[Mapping[str, str]]) -> str:
+    """`question` rewritten so it can be understood without `history`.
+
+    `history` holds the earlier turns, oldest first, as `{"role": "user" | "assistant",
+    "content": ...}` (other roles are ignored). Earlier follow-ups are resolved in turn, so a
+    chain of them keeps its referent. A question that already stands alone is returned as is.
+    """
+    previous_question: str | None = None
+    previous_answer = ""
+    for turn in history:
+        role, content = turn.get("role"), turn.get("content", "")
+        if role == "user" and content.strip():
+            previous_question = (
+                _rewrite(content, previous_question, previous_answer)
+                if previous_question
+                else content.strip()
+            )
+            previous_answer = ""
+        elif role == "assistant":
+            previous_answer = content
+    if previous_question is None:
+        return question
+    return _rewrite(question, previous_question, previous_answer)
+
+
+def _rewrite(question: str, previous_question: str, previous_answer: str) -> str:
+    text = " ".join(question.split())
+    if len(text.split()) > _MAX_FOLLOW_UP_WORDS:
+        return text
+    connective = _CONNECTIVE.match(text)
+    if connective:
+        rest = text[connective.end() :].strip()
+        if rest and not _QUESTION_START.match(rest):
+            return _fill_ellipsis(rest.rstrip(" ?"), previous_question)
+        text = rest[:1].upper() + rest[1:] if rest else text
+    pronoun = _PRONOUN.search(text)
+    if pronoun is None or _NAME_RUN.search(text[: pronoun.start()]):
+        # No pronoun, or a name in the question itself comes first and is what it refers to.
+        return text
+    word = pronoun.group(1).lower()
+    name = _short_name(previous_answer)
+    referent = name if word in _PERSONAL and name else _subject(previous_question)
+    if not referent:
+        return text
+    following = text[pronoun.end() :]
+    possessive = word in _POSSESSIVE or (word == "her" and bool(re.match(r"\s+[a-z]", following)))
+    replacement = referent + ("'s" if possessive else "")
+    return text[: pronoun.start()] + replacement + following
+
+
+def _fill_ellipsis(fragment: str, previous_question: str) -> str:
+    """'Haiti's' / 'in 2023' / 'the police', completed from the previous question."""
+    base = previous_question.strip().rstrip(" ?")
+    if _NAME.match(fragment) and len(fragment.split()) <= _MAX_NAME_WORDS:
+        previous_name = _NAME_RUN.search(base)
+        if previous_name:
+            name = fragment
+            if previous_name.group(0).endswith(("'s", "’s")) and not name.endswith(("'s", "’s")):
+                name += "'s"
+            return f"{base[: previous_name.start()]}{name}{base[previous_name.end() :]}?"
+    if _PREPOSITION.match(fragment):
+        return f"{base} {fragment}?"
+    return f"{base}? What about {fragment}?"
+
+
+def _short_name(answer: str) -> str:
+    """The previous answer when it is a bare name ("Kipchumba Murkomen [1]."), else ''."""
+    text = _MARKER.sub("", answer).strip().rstrip(".")
+    if _NAME.match(text) and len(text.split()) <= _MAX_NAME_WORDS:
+        return text
+    return ""
+
+
+def _subject(question: str) -> str:
+    """What the previous question asked about: its words after the question frame."""
+    text = question.strip().rstrip(" ?")
+    frame = _FRAME.match(text)
+    if frame is None:
+        return ""
+    words = text[frame.end() :].split()
+    aux = (frame.group("aux") or "").lower()
+    if aux in _BE:
+        # "Who is Kenya's Interior Minister" -> "Kenya's Interior Minister".
+        return " ".join(words)
+    if aux:
+        # "When did the MSS mission start" -> "the MSS mission": the verb comes after it.
+        return _first_noun_phrase(words)
+    wh = frame.group("wh").lower()
+    if wh.startswith("how "):
+        # "How many police has Kenya sent" -> "police": the counted thing.
+        counted = []
+        for w in words:
+            if _AUX_WORD.match(w):
+                break
+            counted.append(w)
+        return " ".join(counted)
+    # "Who leads the MSS mission" -> "the MSS mission": the wh-word is the subject.
+    return " ".join(words[1:])
+
+
+def _first_noun_phrase(words: list[str]) -> str:
+    """A leading name ("Kenya", "Garry Conille") or determiner, names and one noun."""
+    if not words:
+        return ""
+    if words[0].lower() in _DETERMINER:
+        phrase = [words[0]]
+        for w in words[1:]:
+            phrase.append(w)
+            if not w[:1].isupper():
+                break
+        return " ".join(phrase)
+    name = []
+    for w in words:
+        if not w[:1].isupper():
+            break
+        name.append(w)
+    return " ".join(name)

@@ -1,0 +1,84 @@
+"""Follow-up questions become standalone questions, by rule (no model involved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mss_qa.followup import standalone_question
+
+MINISTER = [
+    {"role": "user", "content": "Who is Kenya's Interior Minister?"},
+    {"role": "assistant", "content": "Kipchumba Murkomen [1]."},
+]
+MISSION = [
+    {"role": "user", "content": "Who leads the MSS mission?"},
+    {"role": "assistant", "content": "The sources don't say."},
+]
+POLICE = [
+    {"role": "user", "content": "How many police has Kenya sent to Haiti?"},
+    {"role": "assistant", "content": "400 [1]"},
+]
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "expected"),
+    [
+        # A personal pronoun refers to a name the previous answer gave.
+        (MINISTER, "When did he visit Haiti?", "When did Kipchumba Murkomen visit Haiti?"),
+        (MINISTER, "What is his role?", "What is Kipchumba Murkomen's role?"),
+        # No name in the answer: the pronoun refers to what the previous question asked about.
+        (MISSION, "When did it start?", "When did the MSS mission start?"),
+        (POLICE, "When did they arrive?", "When did police arrive?"),
+        # Elliptical follow-ups borrow the previous question.
+        (MINISTER, "And Haiti's?", "Who is Haiti's Interior Minister?"),
+        (POLICE, "What about Jamaica?", "How many police has Jamaica sent to Haiti?"),
+        (POLICE, "And in 2024?", "How many police has Kenya sent to Haiti in 2024?"),
+        (
+            MINISTER,
+            "What about the soldiers?",
+            "Who is Kenya's Interior Minister? What about the soldiers?",
+        ),
+        # A connective before a whole question is dropped, then the pronoun resolved.
+        (MISSION, "And who funds it?", "Who funds the MSS mission?"),
+    ],
+)
+def test_follow_ups_are_rewritten(
+    history: list[dict[str, str]], question: str, expected: str
+) -> None:
+    assert standalone_question(question, history) == expected
+
+
+@pytest.mark.parametrize(
+    ("history", "question"),
+    [
+        ([], "When did he visit Haiti?"),  # nothing to refer back to
+        (MINISTER, "How many people have been displaced?"),  # no pronoun, no connective
+        (MINISTER, "When did Kenya send police and who leads them?"),  # refers to its own name
+        (
+            MINISTER,
+            "Tell me, in as much detail as the articles allow, what he said to the officers?",
+        ),  # long questions stand alone
+    ],
+)
+def test_standalone_questions_are_left_alone(history: list[dict[str, str]], question: str) -> None:
+    assert standalone_question(question, history) == question
+
+
+def test_a_chain_of_follow_ups_keeps_its_referent() -> None:
+    history = [*MISSION, {"role": "user", "content": "When did it start?"}]
+    assert standalone_question("Who funds it?", history) == "Who funds the MSS mission?"
+
+
+def test_a_refusal_is_not_taken_for_a_name() -> None:
+    history = [
+        {"role": "user", "content": "Who is the mission's spokesperson?"},
+        {"role": "assistant", "content": "The sources don't say."},
+    ]
+    assert standalone_question("What did she say?", history) == (
+        "What did the mission's spokesperson say?"
+    )
+
+
+def test_roles_other_than_user_and_assistant_are_ignored() -> None:
+    history = [{"role": "system", "content": "Be brief."}, *MINISTER]
+    assert standalone_question("Where was he?", history) == "Where was Kipchumba Murkomen?"
