@@ -52,6 +52,7 @@ def test_normalize_folds_case_accents_quotes_and_separators() -> None:
     assert contains_alias("about 1000 officers [1]", ("1,000",))
     assert not contains_alias("800 officers", ("8",))
     assert contains_alias("Fils‑Aime", ("Fils-Aime",))
+    assert contains_alias("October 2nd, 2024 [1]", ("October 2",))
 
 
 def test_token_f1() -> None:

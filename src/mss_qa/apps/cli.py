@@ -177,7 +177,9 @@ def _default_baseline(settings: Settings) -> Path:
     "eval/baseline-small.json for the small model).",
 )
 @click.option("--update-baseline", is_flag=True, help="Write this run as the new baseline.")
-@click.option("--no-cache", is_flag=True, help="Ignore cached answers.")
+@click.option("--tolerance", type=click.FloatRange(0, 1), default=0.03, show_default=True,
+              help="Allowed drop per metric, recorded with --update-baseline.")
+@click.option("--no-cache", is_flag=True, help="Answer afresh (and refresh the cache).")
 @click.option(
     "--compare",
     nargs=2,
@@ -190,6 +192,7 @@ def eval_command(
     out: Path | None,
     baseline: Path | None,
     update_baseline: bool,
+    tolerance: float,
     no_cache: bool,
     compare: tuple[Path, Path] | None,
 ) -> None:
@@ -224,9 +227,8 @@ def eval_command(
         click.echo(f"{mark}{item.id}: {record['answer']['answer'][:70]}{note}", err=True)
 
     started = time.perf_counter()
-    cache = None if no_cache else ROOT / "eval" / "cache"
     try:
-        key, records = run(items, pipeline, cache, progress)
+        key, records = run(items, pipeline, ROOT / "eval" / "cache", progress, refresh=no_cache)
     except MssQaError as exc:
         raise _fail(exc) from exc
     metrics = default_metrics(sources.get)
@@ -248,7 +250,7 @@ def eval_command(
     gate = None
     if update_baseline:
         baseline_path.write_text(
-            json.dumps(report.make_baseline(summary, metrics, generator), indent=1)
+            json.dumps(report.make_baseline(summary, metrics, generator, tolerance), indent=1)
         )
     elif baseline_path.is_file():
         gate = report.check_baseline(summary, json.loads(baseline_path.read_text()))

@@ -26,6 +26,7 @@ def normalize(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = _MARKER.sub(" ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)  # "2nd October" ~ "2 October"
     text = re.sub(r"[-‐‑–—/]", " ", text)
     text = re.sub(r"[^\w%'. ]", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)

@@ -21,7 +21,7 @@ GATED = (
     "conflict_detection",
     "completeness",
 )
-DEFAULT_TOLERANCE = {"citation_validity": 0.0, "abstention_recall": 0.0}
+DEFAULT_TOLERANCE = {"citation_validity": 0.0}
 
 
 def _fmt(value: float | None) -> str:

@@ -52,18 +52,18 @@ def config_key(pipeline: Pipeline) -> str:
 def run(
     items: list[GoldItem],
     pipeline: Pipeline,
-    cache_dir: Path | None,
+    cache_dir: Path,
     progress: Callable[[GoldItem, Record, bool], None] | None = None,
+    refresh: bool = False,
 ) -> tuple[str, list[Record]]:
-    """Answer every item; a cached result is reused when nothing it depends on changed."""
+    """Answer every item; a cached result is reused when nothing it depends on changed
+    (unless `refresh`, which answers afresh and updates the cache)."""
     key = config_key(pipeline)
     records: list[Record] = []
     for item in items:
-        path = None
-        if cache_dir is not None:
-            digest = hashlib.sha256(f"{key}\n{item.question}".encode()).hexdigest()[:20]
-            path = cache_dir / f"{digest}.json"
-        if path is not None and path.is_file():
+        digest = hashlib.sha256(f"{key}\n{item.question}".encode()).hexdigest()[:20]
+        path = cache_dir / f"{digest}.json"
+        if not refresh and path.is_file():
             record = json.loads(path.read_text())
             cached = True
         else:
@@ -71,9 +71,8 @@ def run(
             result = pipeline.ask(item.question)
             record = {"answer": result.to_dict(), "latency_s": time.perf_counter() - started}
             cached = False
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(record, ensure_ascii=False))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(record, ensure_ascii=False))
         record = {
             **record,
             "id": item.id,
@@ -106,6 +105,8 @@ def summarize(
                 "expected": list(item.answers),
                 "status": record["answer"]["status"],
                 "answer": record["answer"]["answer"],
+                "result": record["answer"],
+                "latency_s": record["latency_s"],
                 "scores": scores,
             }
         )
