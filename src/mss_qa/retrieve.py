@@ -16,97 +16,14 @@ from mss_qa.backends.embedders import Embedder
 from mss_qa.types import Chunk, Evidence
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "do",
-        "does",
-        "did",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "that",
-        "this",
-        "these",
-        "those",
-        "it",
-        "its",
-        "as",
-        "into",
-        "than",
-        "then",
-        "there",
-        "their",
-        "they",
-        "them",
-        "he",
-        "she",
-        "his",
-        "her",
-        "we",
-        "our",
-        "you",
-        "your",
-        "i",
-        "not",
-        "no",
-        "so",
-        "if",
-        "about",
-        "after",
-        "before",
-        "during",
-        "over",
-        "under",
-        "up",
-        "down",
-        "out",
-        "all",
-        "any",
-        "some",
-        "more",
-        "most",
-        "many",
-        "much",
-        "per",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-    ]
+# Words that carry no fact of their own: left out of BM25 terms and of literal checks.
+STOPWORDS = frozenset(
+    "a an the of in on at to for from by with and or but is are was were be been being has "
+    "have had do does did what which who whom whose when where why how that this these those "
+    "it its as into than then there their they them he she his her we our you your i not no "
+    "so if about after before during over under up down out all any some more most many much "
+    "per will would can could should may might around nearly almost approximately also"
+    .split()
 )
 
 
@@ -122,7 +39,7 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed content words; numbers lose their thousands separators."""
     tokens = []
     for raw in _TOKEN.findall(text.lower().replace("’", "'")):
-        if raw in _STOPWORDS:
+        if raw in STOPWORDS:
             continue
         tokens.append(raw.replace(",", "") if raw[0].isdigit() else _stem(raw))
     return tokens

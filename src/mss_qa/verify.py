@@ -11,6 +11,7 @@ import operator
 import re
 import unicodedata
 
+from mss_qa.retrieve import STOPWORDS
 from mss_qa.types import Citation, Span
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -53,55 +54,6 @@ _MONTHS = [
     "november",
     "december",
 ]
-# Capitalised words that carry no fact of their own.
-_FUNCTION_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "by",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "he",
-        "she",
-        "they",
-        "his",
-        "her",
-        "their",
-        "there",
-        "about",
-        "around",
-        "over",
-        "under",
-        "more",
-        "than",
-        "nearly",
-        "almost",
-        "approximately",
-        "some",
-        "up",
-        "also",
-    ]
-)
 
 
 def fold(text: str) -> str:
@@ -153,7 +105,7 @@ def names_in(text: str) -> set[str]:
         if not bare:
             continue
         folded = fold(bare)
-        if folded in _FUNCTION_WORDS:
+        if folded in STOPWORDS:
             continue
         if bare[0].isupper() or folded in _MONTHS:
             names.add(folded)
@@ -238,14 +190,14 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
 def restates_question(claim: str, question: str) -> bool:
     """True when the claim only repeats words of the question (no new information)."""
     claim_words = {w for w in re.findall(r"[^\W_][\w'-]*", fold(claim))
-                   if w not in _FUNCTION_WORDS}
+                   if w not in STOPWORDS}
     question_words = set(re.findall(r"[^\W_][\w'-]*", fold(question)))
     return bool(claim_words) and claim_words <= question_words
 
 
 def content_overlap(claim: str, sentence: str) -> float:
     """Share of the claim's content words found in the sentence (0..1)."""
-    claim_words = {w for w in re.findall(r"[^\W_][\w'-]*", fold(claim)) if w not in _FUNCTION_WORDS}
+    claim_words = {w for w in re.findall(r"[^\W_][\w'-]*", fold(claim)) if w not in STOPWORDS}
     if not claim_words:
         return 0.0
     sentence_words = set(re.findall(r"[^\W_][\w'-]*", fold(sentence)))
