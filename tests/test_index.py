@@ -87,3 +87,18 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path, embedder: Embedder) 
 def test_document_store_rejects_unknown_and_path_like_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(SourceNotFoundError):
         DocumentStore(make_settings(tmp_path)).read(name)
+
+
+def test_large_collections_are_read_and_written_in_pages(tmp_path: Path) -> None:
+    import numpy as np
+
+    from mss_qa.types import Chunk, Span
+
+    store = open_store(make_settings(tmp_path))
+    chunks = [Chunk(f"big.txt:{i}", "big.txt", i * 10, i * 10 + 9, "x" * 9,
+                    (Span("big.txt", i * 10, i * 10 + 9, "x" * 9),)) for i in range(12_000)]
+    vectors = np.random.default_rng(0).standard_normal((len(chunks), 384)).astype(np.float32)
+    store.upsert(chunks, vectors, "sha")
+    assert len(store.all_chunks()) == 12_000
+    store.delete([c.id for c in chunks[:11_000]])
+    assert store.count() == 1_000

@@ -16,6 +16,7 @@ from mss_qa.types import Chunk, Span
 offline.enforce()
 
 _FINGERPRINT_KEY = "mss_qa_fingerprint"
+_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,17 @@ class ChromaStore:
         return int(self._collection.count())
 
     def all_chunks(self) -> list[StoredChunk]:
-        result = self._collection.get(include=["documents", "metadatas"])
+        result: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
+        # Paged: one unbounded get fails on large collections (SQLite's variable limit).
+        offset = 0
+        while True:
+            page = self._collection.get(include=["documents", "metadatas"],
+                                        limit=_PAGE, offset=offset)
+            for key in result:
+                result[key].extend(page[key])
+            if len(page["ids"]) < _PAGE:
+                break
+            offset += _PAGE
         stored = []
         for chunk_id, text, meta in zip(
             result["ids"], result["documents"], result["metadatas"], strict=True
@@ -98,27 +109,28 @@ class ChromaStore:
         return stored
 
     def upsert(self, chunks: list[Chunk], vectors: Vectors, document_sha256: str) -> None:
-        if not chunks:
-            return
-        self._collection.upsert(
-            ids=[c.id for c in chunks],
-            embeddings=vectors.tolist(),
-            documents=[c.text for c in chunks],
-            metadatas=[
-                {
-                    "source": c.source,
-                    "start": c.start,
-                    "end": c.end,
-                    "document_sha256": document_sha256,
-                    "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
-                }
-                for c in chunks
-            ],
-        )
+        # In pages: Chroma caps the batch size and SQLite the number of variables.
+        for start in range(0, len(chunks), _PAGE):
+            page = chunks[start : start + _PAGE]
+            self._collection.upsert(
+                ids=[c.id for c in page],
+                embeddings=vectors[start : start + _PAGE].tolist(),
+                documents=[c.text for c in page],
+                metadatas=[
+                    {
+                        "source": c.source,
+                        "start": c.start,
+                        "end": c.end,
+                        "document_sha256": document_sha256,
+                        "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                    }
+                    for c in page
+                ],
+            )
 
     def delete(self, ids: list[str]) -> None:
-        if ids:
-            self._collection.delete(ids=ids)
+        for start in range(0, len(ids), _PAGE):
+            self._collection.delete(ids=ids[start : start + _PAGE])
 
     def query(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks."""
