@@ -224,7 +224,10 @@ class OpenAICompatible:
         target = word.strip().lower()
         if not probabilities:
             return 1.0 if text.startswith(target) else 0.0
-        return sum(p for token, p in probabilities.items() if token and target.startswith(token))
+        # A token counts when it is the word or a prefix of at least three letters ("NON" of
+        # "NONE"), so that "no" is never read as "NONE".
+        return sum(p for token, p in probabilities.items()
+                   if token == target or (len(token) >= 3 and target.startswith(token)))
 
 
 def load_llm(settings: Settings) -> LLM:
