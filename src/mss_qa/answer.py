@@ -23,6 +23,7 @@ from mss_qa.retrieve import tokenize
 from mss_qa.types import Answer, Citation, Claim, Conflict, ConflictClaim, Evidence, Span
 from mss_qa.verify import (
     best_supporting_span,
+    derived_numbers,
     drop_wrong_calculation,
     expected_answer_type,
     fold,
@@ -131,7 +132,8 @@ def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
     The alternatives differ from the first check only after "Proposed answer:", so llama.cpp
     re-reads a handful of tokens for each."""
     values = frozenset(numbers_in(claim.text))
-    if not values or _derived_numbers_only(claim.text):
+    # A written-out calculation ("617 (400 + 217)") is judged as a whole, not re-picked.
+    if not values or derived_numbers(claim.text):
         return claim, support
     text = " ".join(span.text for span in spans)
     best, best_support = claim, support
@@ -144,10 +146,6 @@ def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
             best, best_support = candidate, candidate_support
     return best, best_support
 
-
-def _derived_numbers_only(text: str) -> bool:
-    """A written-out calculation ("617 (400 + 217)") is judged as a whole, not re-picked."""
-    return "(" in text and any(op in text for op in "+-−×*/")
 
 
 def _window(text: str, phrase: str, width: int = 4) -> set[str]:

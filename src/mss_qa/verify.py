@@ -134,7 +134,7 @@ def _evaluate(expression: str) -> float | None:
         return None
 
 
-def _derived_numbers(claim: str) -> set[float]:
+def derived_numbers(claim: str) -> set[float]:
     """Results of calculations written out in the claim, e.g. "617 (400 + 217)" -> {617}.
 
     A result counts as derived only when the claim also states it and the calculation
@@ -174,7 +174,7 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
     """What the claim states that the cited text does not contain (empty when supported)."""
     missing: list[str] = []
     cited_numbers = numbers_in(cited_text)
-    derived = _derived_numbers(claim)
+    derived = derived_numbers(claim)
     for value in sorted(numbers_in(claim)):
         if value not in cited_numbers and value not in derived:
             missing.append(f"{value:g}")

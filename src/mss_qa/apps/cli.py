@@ -217,7 +217,6 @@ def eval_command(
             raise click.ClickException("the collection is empty; run `mss-qa ingest` first")
         items = load_gold(gold, sources)  # rejects a bad gold file before any model loads
         pipeline = Pipeline(settings)
-        pipeline.load()
     except MssQaError as exc:
         raise _fail(exc) from exc
 
