@@ -50,3 +50,21 @@ class OverloadedError(MssQaError):
     """Too many requests are already waiting for the generator."""
 
     http_status = 429
+
+
+class AuthenticationError(MssQaError):
+    """No API key, or one that is not accepted."""
+
+    http_status = 401
+
+
+class RequestTooLargeError(MssQaError):
+    """A request body over the configured size limit."""
+
+    http_status = 413
+
+
+class AnswerTimeoutError(MssQaError):
+    """Answering took longer than its time budget and was cut off."""
+
+    http_status = 504

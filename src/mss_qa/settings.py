@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mss_qa import offline
 
@@ -76,6 +76,24 @@ class Settings(BaseSettings):
     # Input limits.
     max_question_chars: int = 2000
 
+    # Serving (HTTP API and chat UI).
+    # Bearer keys, comma-separated; empty leaves the service open. A secret: never logged.
+    api_keys: SecretStr = SecretStr("")
+    # Origins whose web pages may call the API (comma-separated); none by default.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_request_bytes: int = Field(default=64 * 1024, ge=1)
+    # The longest a question may take, waiting for the generator included, before a 504.
+    request_timeout_s: float = Field(default=60.0, gt=0)
+    # Questions that may wait while one is answered; more are refused with a 429.
+    max_waiting: int = Field(default=8, ge=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
     @model_validator(mode="after")
     def _generator_defaults(self) -> Settings:
         defaults = GENERATOR_DEFAULTS.get(self.generator, GENERATOR_DEFAULTS["qwen-1.5b"])
@@ -90,6 +108,11 @@ class Settings(BaseSettings):
         """The support threshold, resolved."""
         assert self.support_threshold is not None
         return self.support_threshold
+
+    @property
+    def api_key_list(self) -> list[str]:
+        """The accepted API keys (empty: no key needed)."""
+        return [key.strip() for key in self.api_keys.get_secret_value().split(",") if key.strip()]
 
     @property
     def none_penalty(self) -> float:

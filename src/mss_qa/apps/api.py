@@ -2,16 +2,22 @@
 
 Routes translate requests and errors only: every `MssQaError` becomes its `http_status` with
 `{"error": {"type", "message"}}`, and so does every malformed request (422).
+
+In front of everything, `AccessGuard` checks the API key (when `api_keys` is set) and the body
+size before any route reads the request; the chat UI asks for the same key at a login page.
+CORS is closed unless `cors_origins` names the web origins that may call the API.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
@@ -19,14 +25,21 @@ from typing import Annotated, Any, Literal
 import gradio as gr
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mss_qa import __version__
 from mss_qa.apps.service import History, QAService
 from mss_qa.apps.ui import UI_CSS, build_ui
-from mss_qa.errors import InvalidQuestionError, MssQaError
+from mss_qa.errors import (
+    AuthenticationError,
+    InvalidQuestionError,
+    MssQaError,
+    RequestTooLargeError,
+)
 from mss_qa.feedback import Feedback, Rating, record_feedback
 from mss_qa.pipeline import Pipeline
 from mss_qa.settings import Settings
@@ -187,6 +200,132 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("InternalError", "internal error"), status_code=500)
 
 
+# --- access and size limits -----------------------------------------------------------------
+
+#: Paths that answer without a key, so probes and load balancers need no secret.
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _digest(key: bytes) -> bytes:
+    # Comparing fixed-length digests keeps the time of a comparison independent of the key.
+    return hashlib.sha256(key).digest()
+
+
+class AccessGuard:
+    """ASGI middleware: API keys on `/v1/` routes and a cap on every request body.
+
+    It runs before any route reads the request, so a refused request costs no parsing. Keys
+    are compared in constant time and never logged or echoed back.
+    """
+
+    def __init__(self, app: ASGIApp, api_keys: Sequence[str], max_body_bytes: int) -> None:
+        self.app = app
+        self._keys = [_digest(key.encode()) for key in api_keys]
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        if self._keys and self._protected(scope["path"]):
+            refusal = self._check_key(headers.get(b"authorization"))
+            if refusal is not None:
+                bearer = {"WWW-Authenticate": 'Bearer realm="mss-qa"'}
+                await _refuse(scope, receive, send, refusal, bearer)
+                return
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_body_bytes:
+                await _refuse(scope, receive, send, self._too_large())
+                return
+        elif scope["method"] in _BODY_METHODS:
+            # No declared length (chunked): read it here, within the limit, then replay it.
+            body = await self._read_limited(receive)
+            if body is None:
+                await _refuse(scope, receive, send, self._too_large())
+                return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _protected(path: str) -> bool:
+        return path.startswith("/v1/") and path not in OPEN_PATHS
+
+    def _check_key(self, authorization: bytes | None) -> AuthenticationError | None:
+        if authorization is None:
+            return AuthenticationError("an API key is needed: send `Authorization: Bearer <key>`")
+        scheme, _, key = authorization.strip().partition(b" ")
+        given = _digest(key.strip())
+        accepted = False
+        for known in self._keys:  # every key is compared, so timing says nothing of which
+            accepted |= hmac.compare_digest(given, known)
+        if scheme.lower() != b"bearer" or not accepted:
+            return AuthenticationError("the API key is not accepted")
+        return None
+
+    def _too_large(self) -> RequestTooLargeError:
+        return RequestTooLargeError(
+            f"the request body is over the limit of {self.max_body_bytes} bytes (max_request_bytes)"
+        )
+
+    async def _read_limited(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()  # only a disconnect can follow
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    error: MssQaError,
+    headers: dict[str, str] | None = None,
+) -> None:
+    response = JSONResponse(
+        error_body(type(error).__name__, str(error)), status_code=error.http_status, headers=headers
+    )
+    await response(scope, receive, send)
+
+
+def _ui_login(api_keys: Sequence[str]) -> Any:
+    """Gradio's login check: any user name, and one of the API keys as the password."""
+    known = [_digest(key.encode()) for key in api_keys]
+
+    def check(username: str, password: str) -> bool:
+        given = _digest(password.encode())
+        accepted = False
+        for key in known:
+            accepted |= hmac.compare_digest(given, key)
+        return accepted
+
+    return check
+
+
 # --- dependencies ---------------------------------------------------------------------------
 
 
@@ -217,16 +356,19 @@ def create_app(
     pipeline: Pipeline | None = None,
     settings: Settings | None = None,
     *,
-    max_waiting: int = 8,
+    max_waiting: int | None = None,
 ) -> FastAPI:
     """The API and the chat UI over `pipeline` (default: a `Pipeline` of `settings`).
 
-    `settings` is only read when no `pipeline` is given; the app uses the pipeline's own.
+    `settings` is only read when no `pipeline` is given; the app uses the pipeline's own
+    (keys, CORS origins, size and time limits; `max_waiting` overrides its setting).
 
     Models load on a background thread at startup; until then `/readyz` answers 503 and the
     question and source routes answer 503 with a retry hint.
     """
     service = QAService(pipeline or Pipeline(settings), max_waiting=max_waiting)
+    config = service.settings
+    api_keys = config.api_key_list
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -245,6 +387,16 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(AccessGuard, api_keys=api_keys, max_body_bytes=config.max_request_bytes)
+    # Added last, so it is outermost: a preflight is answered before any key is asked for.
+    # Added even with no origins: Gradio then leaves CORS to it, where it would otherwise
+    # approve preflights from any origin for every path the routes above do not match.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=config.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -395,5 +547,7 @@ def create_app(
         footer_links=[],  # Gradio's own API page would describe UI events, not this API
         run_history=False,
         enable_monitoring=False,
+        auth=_ui_login(api_keys) if api_keys else None,
+        auth_message="Sign in with any user name and an API key as the password.",
     )
     return app

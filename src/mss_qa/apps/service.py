@@ -5,6 +5,11 @@ so questions are answered one after another on a worker thread, behind a lock; t
 loop stays free, so health checks answer at once while the model is busy. At most
 `max_waiting` questions may wait for the lock; more are refused (`OverloadedError`, HTTP 429)
 rather than queued without bound.
+
+Each question has a time budget (`request_timeout_s`), waiting included. Past it the caller
+gets `AnswerTimeoutError` (HTTP 504) at once, and the worker stops at the next generated token
+(or does not start, if it was still waiting). A question counts against `max_waiting` until its
+worker has really stopped, so abandoned work cannot pile up behind the lock.
 """
 
 from __future__ import annotations
@@ -12,11 +17,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
-import anyio.to_thread
-
-from mss_qa.errors import BackendUnavailableError, MssQaError, OverloadedError
+from mss_qa.errors import (
+    AnswerTimeoutError,
+    BackendUnavailableError,
+    MssQaError,
+    OverloadedError,
+)
 from mss_qa.followup import standalone_question
 from mss_qa.pipeline import Pipeline, clean_question
 from mss_qa.types import Answer
@@ -29,11 +39,20 @@ History = Sequence[Mapping[str, str]]
 class QAService:
     """Answers questions with one `Pipeline` for any number of concurrent clients."""
 
-    def __init__(self, pipeline: Pipeline, max_waiting: int = 8) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        max_waiting: int | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
+        """`max_waiting` and `timeout_s` default to the pipeline's settings."""
         self.pipeline = pipeline
         self.settings = pipeline.settings
-        self._max_in_flight = 1 + max_waiting
+        waiting = self.settings.max_waiting if max_waiting is None else max_waiting
+        self.timeout_s = self.settings.request_timeout_s if timeout_s is None else timeout_s
+        self._max_in_flight = 1 + waiting
         self._in_flight = 0  # changed only on the event loop thread
+        self._workers = ThreadPoolExecutor(self._max_in_flight, thread_name_prefix="mss-qa-ask")
         self._generation = threading.Lock()
         self._loaded = threading.Event()
         self._load_error: MssQaError | None = None
@@ -128,16 +147,67 @@ class QAService:
                 f"{self._in_flight} questions are already being answered or waiting; retry shortly"
             )
         self._in_flight += 1
+        deadline = Deadline(self.timeout_s)
+        job = asyncio.get_running_loop().run_in_executor(
+            self._workers, self._ask_locked, text, top_k, on_token, deadline
+        )
+        # Released when the worker really stops, which may be after the caller gave up.
+        job.add_done_callback(self._release)
         try:
-            return await anyio.to_thread.run_sync(self._ask_locked, text, top_k, on_token)
-        finally:
-            self._in_flight -= 1
+            return await asyncio.wait_for(asyncio.shield(job), deadline.remaining())
+        except TimeoutError:
+            deadline.cut()
+            job.add_done_callback(_observe)
+            raise AnswerTimeoutError(
+                f"no answer within the {self.timeout_s:g} s budget (request_timeout_s); "
+                "it was cut off: retry, or ask a narrower question"
+            ) from None
+        except asyncio.CancelledError:
+            # The client went away: stop the worker too, at its next token.
+            deadline.cut()
+            job.add_done_callback(_observe)
+            raise
+
+    def _release(self, _: object) -> None:
+        self._in_flight -= 1
 
     def _ask_locked(
-        self, text: str, top_k: int | None, on_token: Callable[[str], None] | None
+        self,
+        text: str,
+        top_k: int | None,
+        on_token: Callable[[str], None] | None,
+        deadline: Deadline,
     ) -> Answer:
+        def checked_token(token: str) -> None:
+            deadline.check()
+            if on_token is not None:
+                on_token(token)
+
         with self._generation:
-            return self.pipeline.ask(text, top_k=top_k, on_token=on_token)
+            deadline.check()  # it may have expired while waiting for the lock
+            return self.pipeline.ask(text, top_k=top_k, on_token=checked_token)
+
+
+class Deadline:
+    """When one question's time is up; the worker checks it before starting and per token."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._at = time.monotonic() + seconds
+        self._cut = threading.Event()
+
+    def remaining(self) -> float:
+        """Seconds left (never negative)."""
+        return max(0.0, self._at - time.monotonic())
+
+    def cut(self) -> None:
+        """Stop the work now, whatever time is left."""
+        self._cut.set()
+
+    def check(self) -> None:
+        """Raise `AnswerTimeoutError` once the time is up or the work was cut."""
+        if self._cut.is_set() or time.monotonic() >= self._at:
+            raise AnswerTimeoutError(f"no answer within the {self.seconds:g} s budget")
 
 
 def _observe(job: asyncio.Future[Answer]) -> None:
