@@ -140,7 +140,19 @@ class LocalLlama:
 
 
 class OpenAICompatible:
-    """Any OpenAI-compatible chat-completions endpoint (timeouts, retries with backoff)."""
+    """Any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, llama.cpp's server, ...).
+
+    Rate limits (429), server errors (5xx), timeouts and refused connections are retried with
+    exponential backoff and jitter (honouring `Retry-After`); anything else, or a failure that
+    outlasts the retries, becomes one `BackendUnavailableError`. The API key is sent only as
+    the bearer token: it appears in no message, log line or repr.
+
+    The yes/no and NONE probabilities are read from the first token's `top_logprobs`, so the
+    endpoint must return log-probabilities (llama.cpp's server: `--logits_all true`).
+    """
+
+    _TOP_LOGPROBS = 20  # the most the OpenAI API allows
+    _MAX_RETRY_AFTER_S = 30.0
 
     def __init__(self, settings: Settings) -> None:
         from openai import OpenAI
@@ -148,39 +160,78 @@ class OpenAICompatible:
         self.name = f"openai:{settings.openai_model}"
         self._model = settings.openai_model
         self._base_url = settings.openai_base_url
+        self._timeout_s = settings.openai_timeout_s
+        self._max_retries = settings.openai_max_retries
+        self._api_key = settings.openai_api_key
         self._client = OpenAI(
             base_url=settings.openai_base_url,
             api_key=settings.openai_api_key.get_secret_value() or "none",
             timeout=settings.openai_timeout_s,
-            max_retries=0,
+            max_retries=0,  # retried here, so that every failure ends in one clear error
         )
-        self._max_retries = settings.openai_max_retries
 
-    def _call(self, **kwargs: Any) -> Any:
+    def __repr__(self) -> str:
+        return f"OpenAICompatible(base_url={self._base_url!r}, model={self._model!r})"
+
+    def _create(self, **request: Any) -> Any:
         import openai
 
+        failure: openai.APIError | None = None
         for attempt in range(self._max_retries + 1):
+            if failure is not None:
+                time.sleep(self._backoff_s(attempt, failure))
             try:
-                return self._client.chat.completions.create(model=self._model, **kwargs)
-            except (
-                openai.RateLimitError,
-                openai.InternalServerError,
-                openai.APITimeoutError,
-            ) as exc:
-                if attempt == self._max_retries:
-                    raise BackendUnavailableError(
-                        f"the LLM endpoint {self._base_url} kept failing: {type(exc).__name__}"
-                    ) from exc
-                time.sleep(min(8.0, 0.5 * 2**attempt) * (0.5 + random.random()))
-            except openai.APIConnectionError as exc:
-                raise BackendUnavailableError(
-                    f"cannot reach the LLM endpoint {self._base_url}"
-                ) from exc
+                return self._client.chat.completions.create(model=self._model, **request)
+            except openai.APIConnectionError as exc:  # includes timeouts
+                failure = exc
             except openai.APIStatusError as exc:
-                raise BackendUnavailableError(
-                    f"the LLM endpoint {self._base_url} answered HTTP {exc.status_code}"
-                ) from exc
-        raise AssertionError("unreachable")
+                if exc.status_code != 429 and exc.status_code < 500:
+                    raise BackendUnavailableError(self._describe(exc)) from exc
+                failure = exc
+        assert failure is not None
+        attempts = self._max_retries + 1
+        raise BackendUnavailableError(
+            f"{self._describe(failure)} ({attempts} attempt{'s' if attempts > 1 else ''})"
+        ) from failure
+
+    def _backoff_s(self, attempt: int, failure: Exception) -> float:
+        import openai
+
+        if isinstance(failure, openai.APIStatusError):
+            try:
+                retry_after = float(failure.response.headers.get("retry-after", ""))
+            except ValueError:
+                pass
+            else:
+                return min(max(retry_after, 0.0), self._MAX_RETRY_AFTER_S)
+        return min(8.0, 0.5 * 2.0 ** (attempt - 1)) * (0.5 + random.random())
+
+    def _describe(self, failure: Exception) -> str:
+        import openai
+
+        where = f"the LLM endpoint {self._base_url}"
+        if isinstance(failure, openai.APITimeoutError):
+            return f"{where} did not answer within {self._timeout_s:g} s"
+        if isinstance(failure, openai.APIConnectionError):
+            return f"cannot reach {where}"
+        if isinstance(failure, openai.APIStatusError):
+            status = failure.status_code
+            if status in (401, 403):
+                return f"{where} rejected the API key (HTTP {status}); check MSS_QA_OPENAI_API_KEY"
+            if status == 404:
+                return (
+                    f"{where} answered HTTP 404: check MSS_QA_OPENAI_BASE_URL (it usually ends "
+                    f"in /v1) and MSS_QA_OPENAI_MODEL ({self._model!r})"
+                )
+            body = failure.body
+            said = body.get("message") if isinstance(body, dict) else None
+            said = str(said) if said else failure.message
+            return f"{where} answered HTTP {status}: {self._redact(said)[:300]}"
+        return f"{where} failed: {type(failure).__name__}"
+
+    def _redact(self, text: str) -> str:
+        key = self._api_key.get_secret_value()
+        return text.replace(key, "**********") if key else text
 
     @staticmethod
     def _messages(messages: list[Message]) -> list[dict[str, str]]:
@@ -190,44 +241,65 @@ class OpenAICompatible:
         return "".join(self.stream(messages, max_tokens))
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
-        response = self._call(
-            messages=self._messages(messages), max_tokens=max_tokens, temperature=0.0
-        )
-        yield response.choices[0].message.content or ""
+        import httpx
+        import openai
 
-    def _top_logprobs(self, messages: list[Message]) -> tuple[dict[str, float], str]:
-        response = self._call(
+        pieces = self._create(
+            messages=self._messages(messages),
+            max_tokens=max_tokens,
+            temperature=0.0,
+            stream=True,
+        )
+        try:
+            for piece in pieces:
+                if piece.choices and piece.choices[0].delta.content:
+                    yield piece.choices[0].delta.content
+        except (openai.APIError, httpx.HTTPError) as exc:
+            raise BackendUnavailableError(
+                f"the LLM endpoint {self._base_url} broke off its answer: {type(exc).__name__}"
+            ) from exc
+        finally:
+            pieces.close()
+
+    def _first_token(self, messages: list[Message]) -> tuple[dict[str, float], str]:
+        """The probabilities of the likeliest first tokens (stripped), and the token chosen."""
+        response = self._create(
             messages=self._messages(messages),
             max_tokens=1,
             temperature=0.0,
             logprobs=True,
-            top_logprobs=10,
+            top_logprobs=self._TOP_LOGPROBS,
         )
         choice = response.choices[0]
         probabilities: dict[str, float] = {}
         if choice.logprobs and choice.logprobs.content:
             for candidate in choice.logprobs.content[0].top_logprobs:
-                word = candidate.token.strip().lower()
-                probabilities[word] = probabilities.get(word, 0.0) + math.exp(candidate.logprob)
-        return probabilities, (choice.message.content or "").strip().lower()
+                token = candidate.token.strip()
+                probabilities[token] = probabilities.get(token, 0.0) + math.exp(candidate.logprob)
+        return probabilities, (choice.message.content or "").strip()
 
     def yes_probability(self, messages: list[Message]) -> float:
-        probabilities, text = self._top_logprobs(messages)
-        yes, no = probabilities.get("yes", 0.0), probabilities.get("no", 0.0)
+        probabilities, chosen = self._first_token(messages)
+        yes = sum(p for token, p in probabilities.items() if token.lower() == "yes")
+        no = sum(p for token, p in probabilities.items() if token.lower() == "no")
         if yes + no == 0.0:
-            # A server without logprobs: fall back to the word it chose.
-            return 1.0 if text.startswith("yes") else 0.0
+            # An endpoint without log-probabilities: fall back to the word it chose.
+            return 1.0 if chosen.lower().startswith("yes") else 0.0
         return yes / (yes + no)
 
     def token_probability(self, messages: list[Message], word: str) -> float:
-        probabilities, text = self._top_logprobs(messages)
-        target = word.strip().lower()
+        probabilities, chosen = self._first_token(messages)
+        target = word.strip()
         if not probabilities:
-            return 1.0 if text.startswith(target) else 0.0
-        # A token counts when it is the word or a prefix of at least three letters ("NON" of
-        # "NONE"), so that "no" is never read as "NONE".
-        return sum(p for token, p in probabilities.items()
-                   if token == target or (len(token) >= 3 and target.startswith(token)))
+            return 1.0 if chosen.startswith(target) else 0.0
+        # Like the local backend, the probability of the token that starts `word` exactly
+        # (case included): a prefix of at least three letters ("NON" of "NONE"), so that "NO"
+        # is never read as "NONE".
+        return sum(
+            p
+            for token, p in probabilities.items()
+            if token == target or (len(token) >= 3 and target.startswith(token))
+        )
 
 
 def load_llm(settings: Settings) -> LLM:
