@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+import httpx
 
 from mss_qa import offline
 from mss_qa.backends.embedders import Vectors
@@ -33,6 +37,8 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self.name = collection
+        self._where = url or str(path)
         try:
             if url:
                 parsed = urlparse(url)
@@ -47,19 +53,27 @@ class ChromaStore:
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
                 self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            # No embedding function: vectors always come from our own embedder, so Chroma
+            # never tries to download its default ONNX model.
+            self._collection: Any = self._client.get_or_create_collection(
+                name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
         except BackendUnavailableError:
             raise
         except Exception as exc:
-            where = url or str(path)
             raise BackendUnavailableError(
-                f"cannot open the Chroma store at {where}: {exc}"
+                f"cannot open the Chroma store at {self._where}: {exc}"
             ) from exc
-        self.name = collection
-        # No embedding function: vectors always come from our own embedder, so Chroma never
-        # tries to download its default ONNX model.
-        self._collection: Any = self._client.get_or_create_collection(
-            name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """A Chroma server that goes away later is reported like one that was never there."""
+        try:
+            yield
+        except httpx.TransportError as exc:
+            raise BackendUnavailableError(
+                f"lost the connection to the Chroma server at {self._where}: {exc}"
+            ) from exc
 
     def fingerprint(self) -> dict[str, Any] | None:
         metadata = self._collection.metadata or {}
@@ -71,18 +85,21 @@ class ChromaStore:
             k: v for k, v in (self._collection.metadata or {}).items() if not k.startswith("hnsw:")
         }
         metadata[_FINGERPRINT_KEY] = json.dumps(fingerprint, sort_keys=True)
-        self._collection.modify(metadata=metadata)
+        with self._reaching():
+            self._collection.modify(metadata=metadata)
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._reaching():
+            return int(self._collection.count())
 
     def all_chunks(self) -> list[StoredChunk]:
         result: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": []}
         # Paged: one unbounded get fails on large collections (SQLite's variable limit).
         offset = 0
         while True:
-            page = self._collection.get(include=["documents", "metadatas"],
-                                        limit=_PAGE, offset=offset)
+            with self._reaching():
+                page = self._collection.get(include=["documents", "metadatas"],
+                                            limit=_PAGE, offset=offset)
             for key in result:
                 result[key].extend(page[key])
             if len(page["ids"]) < _PAGE:
@@ -112,34 +129,40 @@ class ChromaStore:
         # In pages: Chroma caps the batch size and SQLite the number of variables.
         for start in range(0, len(chunks), _PAGE):
             page = chunks[start : start + _PAGE]
-            self._collection.upsert(
-                ids=[c.id for c in page],
-                embeddings=vectors[start : start + _PAGE].tolist(),
-                documents=[c.text for c in page],
-                metadatas=[
-                    {
-                        "source": c.source,
-                        "start": c.start,
-                        "end": c.end,
-                        "document_sha256": document_sha256,
-                        "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
-                    }
-                    for c in page
-                ],
-            )
+            with self._reaching():
+                self._upsert_page(page, vectors[start : start + _PAGE], document_sha256)
+
+    def _upsert_page(self, page: list[Chunk], vectors: Vectors, document_sha256: str) -> None:
+        self._collection.upsert(
+            ids=[c.id for c in page],
+            embeddings=vectors.tolist(),
+            documents=[c.text for c in page],
+            metadatas=[
+                {
+                    "source": c.source,
+                    "start": c.start,
+                    "end": c.end,
+                    "document_sha256": document_sha256,
+                    "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                }
+                for c in page
+            ],
+        )
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), _PAGE):
-            self._collection.delete(ids=ids[start : start + _PAGE])
+            with self._reaching():
+                self._collection.delete(ids=ids[start : start + _PAGE])
 
     def query(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks."""
         k = min(k, self.count())
         if k == 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
-        )
+        with self._reaching():
+            result = self._collection.query(
+                query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
+            )
         return [
             (cid, 1.0 - float(d))
             for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)
