@@ -27,7 +27,16 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from fastapi.routing import APIRoute
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,17 +60,30 @@ log = logging.getLogger(__name__)
 # --- request and response models ------------------------------------------------------------
 
 
+def _unicode_text(value: str) -> str:
+    # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 file or response can hold.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
+#: Request text: a JSON string that is valid Unicode.
+Text = Annotated[StrictStr, AfterValidator(_unicode_text)]
+
+
 class Turn(BaseModel):
     """One earlier message of the conversation."""
 
     role: Literal["user", "assistant", "system"]
-    content: StrictStr
+    content: Text
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: StrictStr = Field(description="The question; a follow-up may lean on `history`.")
+    question: Text = Field(description="The question; a follow-up may lean on `history`.")
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
     top_k: StrictInt | None = Field(None, ge=1, le=9, description="Passages for the generator.")
 
@@ -123,18 +145,27 @@ class SourceOut(BaseModel):
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: StrictStr
-    answer: StrictStr
+    question: Text
+    answer: Text
     status: Literal["answered", "insufficient"]
     rating: Rating
-    comment: StrictStr = Field("", max_length=2000)
+    comment: Text = Field("", max_length=2000)
 
 
 class ChatMessage(BaseModel):
     """An OpenAI chat message; content as text or as a list of text parts."""
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: StrictStr | list[dict[str, Any]] | None = None
+    content: Text | list[dict[str, Any]] | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _parts_are_unicode(cls, content: object) -> object:
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part.get("text"), str):
+                    _unicode_text(part["text"])
+        return content
 
     def text(self) -> str:
         """The message's text, whichever form the content came in."""
@@ -148,7 +179,7 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: StrictStr = "mss-qa"
+    model: Text = "mss-qa"
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
 
@@ -537,6 +568,29 @@ def create_app(
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(chunks(), media_type="text/event-stream", headers=_SSE_HEADERS)
+
+    @app.api_route(
+        "/v1/{path:path}",
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    async def no_such_route(request: Request, path: str) -> None:
+        """Other paths and methods under /v1 get this API's JSON errors, not the UI's pages."""
+        allowed = sorted(
+            {
+                method
+                for route in app.routes
+                if isinstance(route, APIRoute)
+                and route.endpoint is not no_such_route
+                and route.path_regex.match(request.url.path)
+                for method in route.methods or ()
+            }
+        )
+        if allowed:
+            raise HTTPException(
+                405, f"use {' or '.join(allowed)} here", headers={"Allow": ", ".join(allowed)}
+            )
+        raise HTTPException(404, "no such API route; the routes are listed at /docs")
 
     # Mounted last: `/` catches every path the routes above did not.
     gr.mount_gradio_app(

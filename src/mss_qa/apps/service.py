@@ -26,6 +26,7 @@ from mss_qa.errors import (
     BackendUnavailableError,
     MssQaError,
     OverloadedError,
+    SourceNotFoundError,
 )
 from mss_qa.followup import standalone_question
 from mss_qa.pipeline import Pipeline, clean_question
@@ -96,7 +97,11 @@ class QAService:
     def source_text(self, name: str) -> str:
         """The full text of one source (`SourceNotFoundError` for unknown or path-like names)."""
         self.require_ready()
-        return self.pipeline.source_text(name)
+        try:
+            return self.pipeline.source_text(name)
+        except (OSError, ValueError) as exc:
+            # A name the file system cannot even look up (too long, NUL byte) names no source.
+            raise SourceNotFoundError(f"no source named {name[:100]!r}") from exc
 
     def standalone(self, question: object, history: History = ()) -> str:
         """The question, checked, with a follow-up rewritten to stand alone."""
