@@ -134,7 +134,7 @@ def ingest(
     bar = _progress_bar(len(candidates)) if progress is None else None
     seen: set[str] = set()
     for candidate in candidates:
-        result = read_document(candidate)
+        result = read_document(candidate, settings.max_file_bytes)
         if isinstance(result, Skipped):
             report.skipped.append(result)
         else:
@@ -150,7 +150,10 @@ def ingest(
             )
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(chunks=report.chunks_embedded)
+            elapsed = time.perf_counter() - started
+            bar.set_postfix_str(
+                f"{report.chunks_embedded} chunks, {report.chunks_embedded / elapsed:.0f} chunks/s"
+            )
         elif progress is not None:
             progress(1)
     if bar is not None:

@@ -1,14 +1,22 @@
-"""Read source files into Documents (text kept exactly as decoded from disk)."""
+"""Read source files into Documents.
+
+Plain text (.txt, .md) is kept exactly as decoded from disk. HTML and PDF files are reduced to
+their text first; that extracted text is the Document (and the copy stored beside the index),
+so every citation's offsets point into text that can be shown and checked verbatim.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from mss_qa.types import Document
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -28,6 +36,10 @@ class SourceFile:
     source: str
 
 
+class Unusable(Exception):
+    """A file whose content cannot become a Document; the message is the reason."""
+
+
 def discover(paths: Iterable[Path]) -> Iterator[SourceFile]:
     """Expand files and folders into candidate files, named relative to the folder given."""
     for path in paths:
@@ -40,24 +52,174 @@ def discover(paths: Iterable[Path]) -> Iterator[SourceFile]:
             yield SourceFile(path, path.name)
 
 
-def read_document(candidate: SourceFile) -> Document | Skipped:
+def read_document(candidate: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Document | Skipped:
     """Read one file; unreadable, binary, empty, huge or unsupported files become `Skipped`."""
     path = candidate.path
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+    extract = _EXTRACTORS.get(path.suffix.lower())
+    if extract is None:
         return Skipped(path, f"unsupported file type {path.suffix or '(none)'}")
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return Skipped(path, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        if size > max_bytes:
+            return Skipped(path, f"larger than {_size(max_bytes)} ({_size(size)})")
         raw = path.read_bytes()
     except OSError as exc:
+        # Includes a file deleted between discovery and reading.
         return Skipped(path, f"cannot be read: {exc.strerror or exc}")
-    if b"\x00" in raw:
-        return Skipped(path, "binary content")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return Skipped(path, "not UTF-8 text")
+        text = extract(raw)
+    except Unusable as exc:
+        return Skipped(path, str(exc))
     if not text.strip():
-        return Skipped(path, "empty")
+        return Skipped(path, "empty" if not raw.strip() else "no text found")
     return Document(source=candidate.source, text=text)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def _plain_text(raw: bytes) -> str:
+    if b"\x00" in raw:
+        raise Unusable("binary content")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unusable("not UTF-8 text") from None
+
+
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
+
+
+def _html_text(raw: bytes) -> str:
+    if b"\x00" in raw:
+        raise Unusable("binary content")
+    try:
+        markup = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        declared = _DECLARED_CHARSET.search(raw[:4096])
+        try:
+            markup = raw.decode(declared.group(1).decode("ascii")) if declared else ""
+        except (LookupError, UnicodeDecodeError):
+            markup = ""
+        if not markup:
+            raise Unusable("not UTF-8 text and no usable <meta charset>") from None
+    try:
+        return html_to_text(markup)
+    except Exception as exc:  # html.parser is lenient; this is for the markup it is not
+        raise Unusable(f"not readable HTML: {type(exc).__name__}: {exc}") from exc
+
+
+# Elements that start a new paragraph of text; <br> starts a new line, a table row is a line.
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote caption dd details div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr legend li main nav ol p pre section summary table "
+    "tbody thead tfoot title tr ul".split()
+)
+# Elements whose content is never prose (the head's <title> excepted).
+_HIDDEN_TAGS = frozenset("script style noscript template svg math iframe object head".split())
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._line: list[str] = []
+        self._hidden: list[str] = []
+        self._in_title = False
+        self._pre = 0
+
+    def _break(self, paragraph: bool) -> None:
+        line = "".join(self._line)
+        self._line = []
+        if not self._pre:
+            line = " ".join(line.split())
+        if line.strip():
+            self.lines.append(line)
+        if paragraph and self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            # </head> may be omitted: the body ends the head.
+            self._hidden = [t for t in self._hidden if t != "head"]
+        elif tag in _HIDDEN_TAGS:
+            self._hidden.append(tag)
+        elif tag == "title":
+            self._in_title = True
+        if tag == "pre":
+            self._pre += 1
+        self.handle_startendtag(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self._break(paragraph=False)
+        elif tag in _BLOCK_TAGS:
+            self._break(paragraph=True)
+        elif tag in ("td", "th"):
+            self._line.append(" ")  # cells of a row stay on one line, apart
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS and tag in self._hidden:
+            del self._hidden[len(self._hidden) - 1 - self._hidden[::-1].index(tag):]
+        elif tag == "title":
+            self._in_title = False
+        elif tag in _BLOCK_TAGS:
+            self._break(paragraph=True)
+        if tag == "pre":
+            self._pre = max(0, self._pre - 1)
+            self._break(paragraph=True)
+
+    def handle_data(self, data: str) -> None:
+        if self._hidden and not (self._in_title and self._hidden == ["head"]):
+            return
+        self._line.append(data)
+
+    def text(self) -> str:
+        self.close()
+        self._break(paragraph=True)
+        return "\n".join(self.lines).strip("\n") + "\n"
+
+
+def html_to_text(markup: str) -> str:
+    """The readable text of an HTML page: scripts and styles dropped, whitespace collapsed,
+    each block element (paragraph, heading, list item, table row, ...) on its own paragraph."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    return parser.text()
+
+
+def _pdf_text(raw: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    # pypdf reports recoverable damage as warnings on its logger; the reason we keep is ours.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise Unusable("encrypted PDF")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Unusable:
+        raise
+    except PyPdfError as exc:
+        raise Unusable(f"not a readable PDF: {exc}") from exc
+    except Exception as exc:  # pypdf on damaged input can fail in many other ways
+        raise Unusable(f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
+    # Pages become paragraphs; NULs and lone carriage returns never reach the stored text.
+    text = "\n\n".join(page.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n").strip()
+                       for page in pages)
+    if not text.strip():
+        raise Unusable("no text found (a scanned PDF needs OCR first)")
+    return text + "\n"
+
+
+_EXTRACTORS: dict[str, Callable[[bytes], str]] = {
+    ".txt": _plain_text,
+    ".md": _plain_text,
+    ".html": _html_text,
+    ".htm": _html_text,
+    ".pdf": _pdf_text,
+}

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
 
     # Input limits.
     max_question_chars: int = 2000
+    # Larger files are skipped by ingest, with the reason in its summary.
+    max_file_bytes: int = 20 * 1024 * 1024
 
     # Serving (HTTP API and chat UI).
     # Bearer keys, comma-separated; empty leaves the service open. A secret: never logged.

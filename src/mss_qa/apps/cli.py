@@ -36,7 +36,10 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--collection", help="Collection name (default: the `collection` setting).")
 def ingest(paths: tuple[Path, ...], collection: str | None) -> None:
-    """Index PATHS (files or folders; default: seeds/) so the collection holds exactly them."""
+    """Index PATHS (files or folders; default: seeds/) so the collection holds exactly them.
+
+    Reads .txt, .md, .html/.htm and .pdf files; other, unreadable, empty or oversized files
+    are skipped and listed with the reason in the summary."""
     from mss_qa.backends.embedders import load_embedder
     from mss_qa.index import ingest as run_ingest
 

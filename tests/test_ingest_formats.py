@@ -1,0 +1,256 @@
+"""A user's own documents: HTML and PDF text kept beside the index, bad files skipped."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mss_qa.backends.embedders import Embedder
+from mss_qa.index import DocumentStore, IngestReport, ingest, load_index, open_store
+from mss_qa.ingest import html_to_text
+from mss_qa.pipeline import Pipeline
+from mss_qa.settings import Settings
+from tests.conftest import make_settings
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Harbor Bridge   project</title>
+  <style>body { color: #333; } p::before { content: "styled"; }</style>
+  <script>var tracking = "<p>not prose</p>";</script>
+</head>
+<body>
+  <nav><a href="/">Home</a> | <a href="/news">News</a></nav>
+  <h1>Harbor Bridge &amp; Tunnel</h1>
+  <p>The Harbor Bridge project is led by the engineer
+     <b>Amara Okafor</b>, who joined the city in 2019.</p>
+  <p>Construction of the bridge began in April 2023.<br>The tunnel will open later.</p>
+  <ul><li>Steel from Ghent</li><li>Cables from Osaka</li></ul>
+  <script type="application/ld+json">{"headline": "hidden"}</script>
+</body>
+</html>
+"""
+
+PDF_PAGES = [
+    ["River Survey 2024",
+     "The annual river survey counted 4,200 grey herons along the Meander in 2024.",
+     "Volunteers walked every bank of the river between May and July."],
+    ["Methods",
+     "Counts were made at dawn by teams of two observers using the same maps each year."],
+]
+
+
+def write_pdf(path: Path, pages: list[list[str]]) -> None:
+    """A real PDF with a text layer, as word processors write them."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+def write_scan_like_pdf(path: Path) -> None:
+    """A PDF with a page but no text layer (what a scanner produces, minus the image)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 60, style="F")
+    pdf.output(str(path))
+
+
+def assert_offsets_round_trip(settings: Settings, source: str) -> str:
+    """Every stored passage and sentence of `source` is exactly its span of the stored copy."""
+    stored = DocumentStore(settings).read(source)
+    chunks = [c.chunk for c in open_store(settings).all_chunks() if c.chunk.source == source]
+    assert chunks
+    for chunk in chunks:
+        assert stored[chunk.start : chunk.end] == chunk.text
+        for sentence in chunk.sentences:
+            assert sentence.source == source
+            assert stored[sentence.start : sentence.end] == sentence.text
+    return stored
+
+
+@pytest.fixture(scope="module")
+def user_docs(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """A user's folder with one HTML page and one PDF, ingested into its own collection."""
+    folder = tmp_path_factory.mktemp("user-docs") / "docs"
+    folder.mkdir()
+    (folder / "bridge.html").write_text(PAGE, encoding="utf-8")
+    write_pdf(folder / "survey.pdf", PDF_PAGES)
+    settings = make_settings(folder.parent, collection="my-docs")
+    report = ingest([folder], settings, embedder)
+    assert sorted(report.added) == ["bridge.html", "survey.pdf"], report.summary()
+    return settings
+
+
+def test_html_blocks_become_paragraphs_and_scripts_vanish() -> None:
+    assert html_to_text(PAGE) == (
+        "Harbor Bridge project\n\n"
+        "Home | News\n\n"
+        "Harbor Bridge & Tunnel\n\n"
+        "The Harbor Bridge project is led by the engineer Amara Okafor, who joined the city "
+        "in 2019.\n\n"
+        "Construction of the bridge began in April 2023.\nThe tunnel will open later.\n\n"
+        "Steel from Ghent\n\n"
+        "Cables from Osaka\n"
+    )
+
+
+def test_html_without_closing_head_and_with_tables_and_pre() -> None:
+    markup = ("<html><head><title>T</title><body><table><tr><th>Year</th><th>Count</th></tr>"
+              "<tr><td>2024</td><td>4,200</td></tr></table><pre>keep   this\n  layout</pre>")
+    assert html_to_text(markup) == "T\n\nYear Count\n\n2024 4,200\n\nkeep   this\n  layout\n"
+
+
+def test_html_in_a_declared_legacy_charset(tmp_path: Path, embedder: Embedder) -> None:
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    page = ('<html><head><meta charset="iso-8859-1"></head><body><p>The café on the quay '
+            'reopened in May 2024 after the repairs.</p></body></html>')
+    (folder / "cafe.htm").write_bytes(page.encode("latin-1"))
+    settings = make_settings(tmp_path)
+    assert ingest([folder], settings, embedder).added == ["cafe.htm"]
+    assert "The café on the quay" in assert_offsets_round_trip(settings, "cafe.htm")
+
+
+def test_html_text_is_stored_under_the_original_name(user_docs: Settings) -> None:
+    stored = assert_offsets_round_trip(user_docs, "bridge.html")
+    assert stored == html_to_text(PAGE)
+    assert "tracking" not in stored and "color" not in stored and "<" not in stored
+    sentences = [s.text for c in open_store(user_docs).all_chunks()
+                 for s in c.chunk.sentences if c.chunk.source == "bridge.html"]
+    assert "Construction of the bridge began in April 2023." in sentences
+
+
+def test_pdf_text_is_stored_under_the_original_name(user_docs: Settings) -> None:
+    stored = assert_offsets_round_trip(user_docs, "survey.pdf")
+    flat = " ".join(stored.split())
+    for line in PDF_PAGES[0] + PDF_PAGES[1]:
+        assert line in flat
+    # Pages are separate paragraphs of the stored text.
+    assert stored.index("Methods") > stored.index("\n\n") > stored.index("July")
+
+
+def test_answers_cite_the_html_and_pdf_text(
+    user_docs: Settings, embedder: Embedder, small_pipeline: Pipeline
+) -> None:
+    pipeline = Pipeline(user_docs, embedder=embedder, llm=small_pipeline.llm)
+    documents = DocumentStore(user_docs)
+    for question, expected, source in [
+        ("Who leads the Harbor Bridge project?", "Okafor", "bridge.html"),
+        ("How many grey herons did the river survey count in 2024?", "4,200", "survey.pdf"),
+    ]:
+        answer = pipeline.ask(question)
+        assert answer.status == "answered", (question, answer.answer, answer.reason)
+        assert expected in answer.answer
+        assert answer.citations and answer.citations[0].source == source
+        for citation in answer.citations:
+            assert documents.read(citation.source)[citation.start : citation.end] == \
+                citation.quote
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_ingested(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.md").write_text("The harbour reopened to ships on 2 May 2024.\n")
+    (folder / "huge.txt").write_text("The harbour is very large indeed. " * 200)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\ngarbage")
+    (folder / "fake.pdf").write_bytes(b"\x89PNG\r\n\x1a\n not a pdf at all")
+    write_scan_like_pdf(folder / "scan.pdf")
+    (folder / "scripts.html").write_text("<html><script>alert('hi')</script><style>p{}</style>")
+    (folder / "binary.html").write_bytes(b"<html>\x00\x01\x02</html>")
+    (folder / "empty.htm").write_text("")
+    settings = make_settings(tmp_path, max_file_bytes=4096)
+    report = ingest([folder], settings, embedder)
+    assert report.added == ["good.md"]
+    reasons = {s.path.name: s.reason for s in report.skipped}
+    assert reasons.pop("huge.txt") == "larger than 4096 bytes (6800 bytes)"
+    assert reasons.pop("broken.pdf").startswith("not a readable PDF")
+    assert reasons.pop("fake.pdf").startswith("not a readable PDF")
+    assert reasons == {
+        "scan.pdf": "no text found (a scanned PDF needs OCR first)",
+        "scripts.html": "no text found",
+        "binary.html": "binary content",
+        "empty.htm": "empty",
+    }
+    summary = report.summary()
+    assert "added 1" in summary and "skipped 7" in summary
+    assert "skipped " + str(folder / "scan.pdf") + ": no text found" in summary
+
+
+def _deleting(path: Path, after: int) -> Callable[[int], None]:
+    """A progress hook that deletes `path` once `after` files have been processed."""
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if done == after:
+            path.unlink()
+
+    return progress
+
+
+def _assert_consistent(settings: Settings, embedder: Embedder, report: IngestReport,
+                       expected: set[str]) -> None:
+    documents = DocumentStore(settings)
+    stored = {c.chunk.source for c in open_store(settings).all_chunks()}
+    assert stored == set(documents.names()) == expected, report.summary()
+    for source in expected:
+        assert_offsets_round_trip(settings, source)
+    assert {c.source for c in load_index(settings, embedder.name).chunks} == expected
+
+
+def test_a_file_that_disappears_mid_ingest_leaves_the_index_consistent(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    names = [f"note{i}.txt" for i in range(8)]
+    for i, name in enumerate(names):
+        (folder / name).write_text(f"Note {i} says the ferry left at {i + 6} o'clock sharp.\n")
+    settings = make_settings(tmp_path)
+
+    # New file vanishes after discovery, before it is read: skipped, the rest ingested.
+    first = ingest([folder], settings, embedder, progress=_deleting(folder / "note6.txt", 2))
+    assert [s.path.name for s in first.skipped] == ["note6.txt"]
+    assert first.skipped[0].reason.startswith("cannot be read")
+    _assert_consistent(settings, embedder, first, set(names) - {"note6.txt"})
+
+    # An indexed file vanishes during a later run: it is removed from the index too.
+    (folder / "note1.txt").write_text("Note 1 now says the ferry was cancelled today.\n")
+    second = ingest([folder], settings, embedder, progress=_deleting(folder / "note5.txt", 3))
+    assert second.changed == ["note1.txt"] and second.removed == ["note5.txt"]
+    _assert_consistent(settings, embedder, second, set(names) - {"note5.txt", "note6.txt"})
+
+
+def test_the_cli_shows_progress_rates_and_a_summary(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(7):
+        (folder / f"page{i}.html").write_text(
+            f"<html><body><p>Page {i} reports that the library opened {i + 2} new rooms.</p>"
+        )
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    env = {**os.environ, "MSS_QA_INDEX_DIR": str(tmp_path / "index"),
+           "MSS_QA_COLLECTION": "cli-docs"}
+    result = subprocess.run([sys.executable, "-m", "mss_qa.apps.cli", "ingest", str(folder)],
+                            capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "file/s" in result.stderr and "chunks/s" in result.stderr
+    assert "added 7, changed 0, unchanged 0, removed 0, skipped 1" in result.stderr
+    assert f"skipped {folder / 'notes.docx'}: unsupported file type .docx" in result.stderr
