@@ -196,7 +196,15 @@ def _progress_bar(total: int) -> Any:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="file", desc="ingest", dynamic_ncols=True)
+    # rate_noinv: always files/s (tqdm would switch to s/file below one file a second).
+    return tqdm(
+        total=total,
+        unit="file",
+        desc="ingest",
+        dynamic_ncols=True,
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, "
+        "{rate_noinv_fmt}{postfix}]",
+    )
 
 
 @dataclass
