@@ -65,6 +65,11 @@ def open_store(settings: Settings) -> ChromaStore:
     )
 
 
+def _unfinished_marker(settings: Settings) -> Path:
+    """Present while an ingest of the collection runs; left behind by one that was killed."""
+    return settings.index_dir / "documents" / f"{settings.collection}.ingesting"
+
+
 class DocumentStore:
     """Copies of the ingested texts beside the index, so quotes can be checked verbatim."""
 
@@ -117,6 +122,11 @@ def ingest(
     is then called with 1 after each file instead (benchmarks pass a silent one)."""
     started = time.perf_counter()
     report = IngestReport()
+    # A document copy and its passages change in separate steps, so a run cut short can leave
+    # them disagreeing: until this run finishes, the collection refuses to be queried.
+    marker = _unfinished_marker(settings)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
     store = store or open_store(settings)
     documents_dir = DocumentStore(settings)
     wanted = fingerprint(settings, embedder.name)
@@ -164,6 +174,7 @@ def ingest(
             store.delete([i.chunk.id for i in items])
             documents_dir.remove(source)
             report.removed.append(source)
+    marker.unlink()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -218,6 +229,11 @@ class LoadedIndex:
 
 def load_index(settings: Settings, embedder_name: str) -> LoadedIndex:
     """Open the collection for querying, refusing one built with other settings."""
+    if _unfinished_marker(settings).exists():
+        raise IndexMissingError(
+            f"the last ingest of the collection {settings.collection!r} did not finish; "
+            "run `mss-qa ingest` again to complete it"
+        )
     store = open_store(settings)
     found = store.fingerprint()
     if found is None or store.count() == 0:
