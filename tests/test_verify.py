@@ -7,7 +7,7 @@ import pytest
 from mss_qa.types import Citation, Span
 from mss_qa.verify import (
     best_supporting_span,
-    drop_wrong_calculation,
+    derived_numbers,
     expected_answer_type,
     literal_support,
     matches_answer_type,
@@ -16,6 +16,7 @@ from mss_qa.verify import (
     numbers_in,
     restates_question,
     same_measure,
+    settle_calculation,
     verify_citation,
 )
 
@@ -85,10 +86,26 @@ def test_a_written_out_calculation_supports_its_result() -> None:
     assert literal_support("617", cited) == ["617"]  # a bare result is not evidence
 
 
-def test_wrong_calculations_are_dropped_and_right_ones_kept() -> None:
-    assert drop_wrong_calculation("2,500 (2,500 + 10)") == "2,500"
-    assert drop_wrong_calculation("617 (400 + 217)") == "617 (400 + 217)"
-    assert drop_wrong_calculation("5,600 (United Nations)") == "5,600 (United Nations)"
+def test_calculations_are_settled_kept_or_dropped() -> None:
+    # Right: kept. A slip in the sum: the result is recalculated from the operands.
+    assert settle_calculation("617 (400 + 217)") == "617 (400 + 217)"
+    assert settle_calculation("856 (438 + 428)") == "866 (438 + 428)"
+    assert settle_calculation("12,000 (8,500 + 4,500)") == "13,000 (8,500 + 4,500)"
+    # Month and year counts between two dates.
+    assert (settle_calculation("12 months (October 2023 to June 2024)")
+            == "8 months (October 2023 to June 2024)")
+    assert settle_calculation("3 years (2016 to 2021)") == "5 years (2016 to 2021)"
+    # The figure repeated as an operand is no calculation; a parenthesis of words is kept.
+    assert settle_calculation("2,500 (2,500 + 10)") == "2,500"
+    assert settle_calculation("5,600 (United Nations)") == "5,600 (United Nations)"
+    assert settle_calculation("June 2024 (2023 to 2024)") == "June 2024 (2023 to 2024)"
+
+
+def test_a_settled_date_difference_is_supported_by_its_dates() -> None:
+    cited = "The council authorised it in October 2023; deployment began in June 2024."
+    assert derived_numbers("8 months (October 2023 to June 2024)") == {8.0}
+    assert literal_support("8 months (October 2023 to June 2024)", cited) == []
+    assert literal_support("8 months", cited) == ["8"]
 
 
 def test_restating_the_question_is_not_an_answer() -> None:

@@ -24,7 +24,6 @@ from mss_qa.types import Answer, Citation, Claim, Conflict, ConflictClaim, Evide
 from mss_qa.verify import (
     best_supporting_span,
     derived_numbers,
-    drop_wrong_calculation,
     expected_answer_type,
     fold,
     literal_support,
@@ -33,6 +32,7 @@ from mss_qa.verify import (
     numbers_in,
     restates_question,
     same_measure,
+    settle_calculation,
 )
 
 NOT_IN_SOURCES = "The sources don't say."
@@ -69,7 +69,7 @@ def parse_claims(output: str, n_passages: int) -> list[Claim]:
     claims = []
     for part in text.split(";"):
         passages = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(part)))
-        claim_text = drop_wrong_calculation(_MARKER.sub("", part)).strip(" .,:")
+        claim_text = settle_calculation(_MARKER.sub("", part)).strip(" .,:")
         if not claim_text or any(not 1 <= n <= n_passages for n in passages):
             continue
         claims.append(Claim(claim_text, passages))
@@ -165,8 +165,8 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
     The generator tends to give one figure even when the articles disagree, so for each
     verified numeric claim the retrieved sentences of *other* sources are searched for a
     figure of the same kind (a year for a year, a quantity for a quantity) that differs and
-    that is described by the same words (near the figure) as the claim or the question. The
-    best such candidate must pass the support check before it is reported.
+    that is described by the same words (near the figure) as the claim, or by the words of
+    the question. The best such candidate must pass the support check before it is reported.
     """
     question_terms = set(tokenize(question))
     found: list[CheckedClaim] = []
@@ -187,9 +187,11 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
                     continue
                 window = _window(sentence.text, phrase)
                 shared = len(window & claim_window)
-                # Described by the same words as the claim's figure, not merely on topic.
-                if shared >= 2:
-                    candidates.append((shared + len(window & question_terms), phrase, sentence))
+                asked = len(window & question_terms)
+                # Described by the same words as the claim's figure or the question, not
+                # merely on topic.
+                if shared >= 2 or asked >= 2:
+                    candidates.append((shared + asked, phrase, sentence))
         if not candidates:
             continue
         _, phrase, sentence = max(candidates, key=lambda c: c[0])

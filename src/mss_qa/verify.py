@@ -134,34 +134,86 @@ def _evaluate(expression: str) -> float | None:
         return None
 
 
+_PARENTHESIS = re.compile(r"\(([^()]*)\)")
+_MONTH_PATTERN = "|".join(_MONTHS)
+_DATE_RANGE = re.compile(
+    rf"(?:from\s+|between\s+)?(?:({_MONTH_PATTERN})\s+)?(\d{{4}})\s*(?:to|until|and|-)\s*"
+    rf"(?:({_MONTH_PATTERN})\s+)?(\d{{4}})")
+
+
+def _date_difference(inner: str, unit_text: str) -> float | None:
+    """Months or years between the two dates of "October 2023 to June 2024"."""
+    match = _DATE_RANGE.fullmatch(fold(inner).strip(" ."))
+    if match is None:
+        return None
+    month1, year1, month2, year2 = match.groups()
+    unit = fold(unit_text)
+    if re.search(r"\bmonths?\b", unit):
+        if month1 is None or month2 is None:
+            return None
+        return float((int(year2) * 12 + _MONTHS.index(month2))
+                     - (int(year1) * 12 + _MONTHS.index(month1)))
+    if re.search(r"\byears?\b", unit):
+        return float(int(year2) - int(year1))
+    return None
+
+
+def _calculation(inner: str, outside: str) -> tuple[float, set[float]] | None:
+    """The value of a written-out calculation ("400 + 217", "October 2023 to June 2024" for
+    a number of months) and its operands; None when `inner` is not one."""
+    if _ARITHMETIC.fullmatch(inner.strip()):
+        value = _evaluate(_plain_arithmetic(inner))
+        return None if value is None else (value, numbers_in(inner))
+    value = _date_difference(inner, outside)
+    return None if value is None else (value, numbers_in(inner))
+
+
 def derived_numbers(claim: str) -> set[float]:
-    """Results of calculations written out in the claim, e.g. "617 (400 + 217)" -> {617}.
+    """Results of calculations written out in the claim, e.g. "617 (400 + 217)" -> {617},
+    "8 months (October 2023 to June 2024)" -> {8}.
 
     A result counts as derived only when the claim also states it and the calculation
     really gives it; its operands must still appear in the cited text.
     """
     stated = numbers_in(claim)
-    derived: set[float] = set()
-    for match in _ARITHMETIC.finditer(claim):
-        value = _evaluate(_plain_arithmetic(match.group()))
-        if value is None:
+    values = [_evaluate(_plain_arithmetic(m.group())) for m in _ARITHMETIC.finditer(claim)]
+    for match in _PARENTHESIS.finditer(claim):
+        calculation = _calculation(match.group(1), claim.replace(match.group(0), " "))
+        if calculation is not None:
+            values.append(calculation[0])
+    return {v for v in stated for value in values
+            if value is not None and abs(v - value) < 1e-6}
+
+
+def _format_like(value: float, example: str) -> str:
+    if not value.is_integer():
+        return f"{value:g}"
+    return f"{int(value):,}" if "," in example or value >= 10_000 else str(int(value))
+
+
+def settle_calculation(claim: str) -> str:
+    """Make a written-out calculation agree with the figure it explains.
+
+    Small models write the "result (a + b)" form with a slip in the sum, or count months
+    wrongly: when the claim states one other figure, it becomes the calculated one. A
+    "calculation" that merely repeats the figure as an operand ("2,500 (2,500 + 10)") is
+    not one and is dropped, as is one whose result cannot be placed."""
+    for match in _PARENTHESIS.finditer(claim):
+        outside_text = claim.replace(match.group(0), " ")
+        calculation = _calculation(match.group(1), outside_text)
+        if calculation is None:
             continue
-        derived |= {v for v in stated if abs(v - value) < 1e-6}
-    return derived
-
-
-def drop_wrong_calculation(claim: str) -> str:
-    """Remove a parenthesised calculation whose result is not the figure the claim states
-    (small models imitate the "result (a + b)" form with numbers that do not add up)."""
-    def keep_if_right(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        if not _ARITHMETIC.fullmatch(inner.strip()):
-            return match.group(0)
-        value = _evaluate(_plain_arithmetic(inner))
-        outside = numbers_in(claim.replace(match.group(0), " "))
-        return match.group(0) if value is not None and value in outside else ""
-
-    return " ".join(re.sub(r"\(([^()]*)\)", keep_if_right, claim).split())
+        value, operands = calculation
+        outside = numbers_in(outside_text)
+        if value in outside:
+            return claim
+        figures = list(_NUMBER.finditer(outside_text))
+        if len(outside) != 1 or len(figures) != 1 or outside & operands:
+            return " ".join(outside_text.split())
+        figure = figures[0].group()
+        at = claim.find(figure)
+        return claim[:at] + _format_like(value, figure) + claim[at + len(figure):]
+    return claim
 
 
 def _plain_arithmetic(expression: str) -> str:
