@@ -506,12 +506,6 @@ def test_cli_batch_answers_or_refuses_each_hostile_line(seeded_settings: Setting
     assert "Murkomen" in answered[-1]["answer"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py reads stdin as text: with a strict UTF-8 locale an undecodable byte raises "
-    "a UnicodeDecodeError traceback; with surrogateescape, a refused line is echoed back raw, "
-    "so stdout is not valid UTF-8 JSON",
-)
 @pytest.mark.parametrize("encoding", ["utf-8:strict", "utf-8:surrogateescape"])
 def test_cli_batch_survives_bytes_that_are_not_utf8(
     seeded_settings: Settings, encoding: str

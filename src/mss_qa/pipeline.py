@@ -27,6 +27,8 @@ def clean_question(question: object, max_chars: int) -> str:
     text = " ".join(text.split())
     if not text:
         raise InvalidQuestionError("the question is empty")
+    if not any(ch.isalnum() for ch in text):
+        raise InvalidQuestionError("the question has no words")
     if len(text) > max_chars:
         raise InvalidQuestionError(
             f"the question is {len(text)} characters long; the limit is {max_chars}"

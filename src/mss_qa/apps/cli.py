@@ -75,17 +75,30 @@ def _human(answer: Answer) -> str:
 @click.option("--top-k", type=click.IntRange(1, 9), help="Passages given to the generator.")
 def ask(question: str, as_json: bool, collection: str | None, top_k: int | None) -> None:
     """Answer QUESTION; with `-`, read one question per line from stdin."""
-    from mss_qa.pipeline import Pipeline
+    from mss_qa.pipeline import Pipeline, clean_question
 
-    pipeline = Pipeline(_settings(collection=collection))
+    settings = _settings(collection=collection)
+    if question != "-":
+        try:
+            # A question that cannot be asked is refused before any model loads.
+            clean_question(question, settings.max_question_chars)
+        except InvalidQuestionError as exc:
+            raise _fail(exc) from exc
+    pipeline = Pipeline(settings)
     try:
         pipeline.load()
     except MssQaError as exc:
         raise _fail(exc) from exc
-    questions = sys.stdin if question == "-" else [question]
+    # Batch lines are read as bytes: a line that is not UTF-8 is answered (or refused) with
+    # its undecodable bytes replaced, and stdout stays valid UTF-8 JSON.
+    questions = (
+        (raw.decode("utf-8", errors="replace") for raw in sys.stdin.buffer)
+        if question == "-"
+        else [question]
+    )
     failed = False
     for line in questions:
-        text = line.rstrip("\n") if question == "-" else line
+        text = line.rstrip("\r\n") if question == "-" else line
         try:
             result = pipeline.ask(text, top_k=top_k)
         except InvalidQuestionError as exc:
