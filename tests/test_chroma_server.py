@@ -30,10 +30,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_chroma(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`chroma run` (the CLI installed with chromadb) on a free port; the process and its URL."""
+def start_chroma(data_dir: Path, port: int | None = None
+                 ) -> tuple[subprocess.Popen[bytes], str]:
+    """`chroma run` (the CLI installed with chromadb) on `port` (default: a free one); the
+    process and its URL."""
     chroma = Path(sys.executable).with_name("chroma")
-    port = free_port()
+    port = port or free_port()
     log_path = data_dir.with_suffix(".log")
     with log_path.open("wb") as log:
         server = subprocess.Popen(
@@ -160,3 +162,38 @@ def test_a_server_that_goes_away_is_a_clear_error(tmp_path: Path) -> None:
         stop(server)
     with pytest.raises(BackendUnavailableError, match=f"lost the connection.*{url}"):
         store.count()
+
+
+def test_the_api_answers_503_while_the_server_is_away_and_recovers_when_it_returns(
+    tmp_path: Path, embedder: Embedder, small_pipeline: Pipeline
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from mss_qa.apps.api import create_app
+
+    data = tmp_path / "data"
+    server, url = start_chroma(data)
+    settings = make_settings(tmp_path / "index", chroma_url=url, collection="outage")
+    ingest([SEEDS], settings, embedder)
+    question = {"question": "Who is Kenya's Interior Minister?"}
+    pipeline = Pipeline(settings, embedder=embedder, llm=small_pipeline.llm)
+    with TestClient(create_app(pipeline)) as client:
+        deadline = time.monotonic() + 120
+        while client.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, client.get("/readyz").json()
+            time.sleep(0.1)
+        assert client.post("/v1/ask", json=question).json()["status"] == "answered"
+
+        stop(server)
+        away = client.post("/v1/ask", json=question)
+        assert away.status_code == 503
+        assert url in away.json()["error"]["message"]
+        assert client.get("/healthz").status_code == 200
+
+        server, _ = start_chroma(data, port=int(url.rsplit(":", 1)[1]))
+        try:
+            back = client.post("/v1/ask", json=question)
+            assert back.status_code == 200, back.json()
+            assert "Murkomen" in back.json()["answer"]
+        finally:
+            stop(server)
