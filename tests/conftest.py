@@ -26,6 +26,8 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
         "index_dir": tmp / "index",
         "generator": "qwen-0.5b",
         "collection": "test",
+        # Tests that time or interrupt generation ask the same questions again.
+        "answer_cache_size": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

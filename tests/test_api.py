@@ -215,6 +215,34 @@ def test_more_questions_than_the_queue_holds_are_429_and_health_stays_instant(
     asyncio.run(scenario())
 
 
+def test_a_repeated_question_is_answered_at_once_while_the_generator_is_busy(
+    pipeline: Pipeline,
+) -> None:
+    remembering = Pipeline(pipeline.settings.model_copy(update={"answer_cache_size": 8}),
+                           embedder=pipeline.embedder, llm=pipeline.llm)
+    app = create_app(remembering, max_waiting=0)
+    app.state.service.load()
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            first = await http.post("/v1/ask", json={"question": MINISTER})
+            busy = asyncio.create_task(
+                http.post("/v1/ask", json={"question": "Which alliance have the gangs formed?"}))
+            await asyncio.sleep(0.2)  # that question now holds the generator
+            again = await http.post("/v1/ask", json={"question": MINISTER})
+            assert not busy.done()  # answered while the model was busy, not refused with 429
+            assert again.status_code == 200
+            assert again.json()["answer"] == first.json()["answer"]
+            assert again.json()["citations"] == first.json()["citations"]
+            streamed = await http.post("/v1/ask?stream=true", json={"question": MINISTER})
+            assert not busy.done()
+            assert "event: answer" in streamed.text
+            assert (await busy).status_code == 200
+
+    asyncio.run(scenario())
+
+
 # --- sources --------------------------------------------------------------------------------
 
 

@@ -64,3 +64,20 @@ def test_odd_questions_get_a_sane_answer(small_pipeline: Pipeline, question: str
 def test_invalid_questions_raise_a_clear_error(small_pipeline: Pipeline, question: object) -> None:
     with pytest.raises(InvalidQuestionError):
         small_pipeline.ask(question)
+
+
+def test_a_repeated_question_is_answered_from_memory(small_pipeline: Pipeline) -> None:
+    settings = small_pipeline.settings.model_copy(update={"answer_cache_size": 2})
+    pipeline = Pipeline(settings, embedder=small_pipeline.embedder, llm=small_pipeline.llm)
+    question = "Who is Kenya's Interior Minister?"
+    assert pipeline.remembered(question) is None
+    first = pipeline.ask(question)
+    again = pipeline.ask("  Who is Kenya's   Interior Minister? ")  # the same, once cleaned
+    assert again.timings == {"total_s": 0.0, "remembered": 1.0}
+    assert again.to_dict()["citations"] == first.to_dict()["citations"]
+    assert (again.status, again.answer) == (first.status, first.answer)
+    assert pipeline.remembered(question, top_k=2) is None  # another top_k is another question
+    # The oldest answers leave memory first.
+    pipeline.ask("What is the population of Kenya?")
+    pipeline.ask("Which alliance have Haiti's gangs formed?")
+    assert pipeline.remembered(question) is None

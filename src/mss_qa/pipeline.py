@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import cached_property
 
@@ -49,6 +52,10 @@ class Pipeline:
         self.settings = settings or Settings()
         self._embedder = embedder
         self._llm = llm
+        # Answers are deterministic for a loaded index (greedy decoding), so a question asked
+        # again is answered from memory: no waiting for the generator.
+        self._answers: OrderedDict[tuple[str, int], Answer] = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -93,10 +100,10 @@ class Pipeline:
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer one question from the collection, with verified citations."""
-        text = clean_question(question, self.settings.max_question_chars)
-        k = top_k if top_k is not None else self.settings.top_k
-        if not 1 <= k <= 9:
-            raise InvalidQuestionError("top_k must be between 1 and 9")
+        text, k = self._checked(question, top_k)
+        remembered = self.remembered(text, k)
+        if remembered is not None:
+            return remembered
         started = time.perf_counter()
         ranked = self.retriever.retrieve(text, k + self.settings.conflict_candidates)
         evidence, extra = ranked[:k], ranked[k:]
@@ -119,7 +126,33 @@ class Pipeline:
         result.retrieved = evidence
         result.timings["retrieve_s"] = retrieve_s
         result.timings["total_s"] = time.perf_counter() - started
+        self._remember(text, k, result)
         return result
+
+    def _checked(self, question: object, top_k: int | None) -> tuple[str, int]:
+        text = clean_question(question, self.settings.max_question_chars)
+        k = top_k if top_k is not None else self.settings.top_k
+        if not 1 <= k <= 9:
+            raise InvalidQuestionError("top_k must be between 1 and 9")
+        return text, k
+
+    def remembered(self, question: object, top_k: int | None = None) -> Answer | None:
+        """The answer already given to this question, if it is still in memory."""
+        text, k = self._checked(question, top_k)
+        with self._answers_lock:
+            hit = self._answers.get((text, k))
+            if hit is None:
+                return None
+            self._answers.move_to_end((text, k))
+        return dataclasses.replace(hit, timings={"total_s": 0.0, "remembered": 1.0})
+
+    def _remember(self, text: str, k: int, result: Answer) -> None:
+        if self.settings.answer_cache_size <= 0:
+            return
+        with self._answers_lock:
+            self._answers[(text, k)] = result
+            while len(self._answers) > self.settings.answer_cache_size:
+                self._answers.popitem(last=False)
 
 
 __all__ = ["MssQaError", "Pipeline", "clean_question"]

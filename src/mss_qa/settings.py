@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(default=60.0, gt=0)
     # Questions that may wait while one is answered; more are refused with a 429.
     max_waiting: int = Field(default=8, ge=0)
+    # Answers kept in memory per process; a repeated question is answered at once (0: off).
+    answer_cache_size: int = Field(default=256, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -114,6 +114,9 @@ class QAService:
     ) -> Answer:
         """Answer `question` (a follow-up to `history`), waiting for the generator if busy."""
         text = self.standalone(question, history)
+        remembered = self.pipeline.remembered(text, top_k)
+        if remembered is not None:
+            return remembered  # no need to wait for the generator
         return await self._run(text, top_k, None)
 
     def stream(
@@ -127,6 +130,10 @@ class QAService:
         return self._stream(text, top_k)
 
     async def _stream(self, text: str, top_k: int | None) -> AsyncIterator[str | Answer]:
+        remembered = self.pipeline.remembered(text, top_k)
+        if remembered is not None:
+            yield remembered
+            return
         loop = asyncio.get_running_loop()
         tokens: asyncio.Queue[str | None] = asyncio.Queue()
 
