@@ -19,6 +19,13 @@ from mss_qa.pipeline import Pipeline
 
 PROMPT_VERSION = hashlib.sha256(prompts.prompt_text().encode()).hexdigest()[:12]
 
+# The code an answer passes through: a change to any of it makes cached answers stale.
+_ANSWERING_MODULES = ("chunk", "retrieve", "prompts", "answer", "verify", "pipeline")
+CODE_VERSION = hashlib.sha256(b"".join(
+    (Path(__file__).resolve().parents[1] / f"{name}.py").read_bytes()
+    for name in _ANSWERING_MODULES
+)).hexdigest()[:12]
+
 
 def config_key(pipeline: Pipeline) -> str:
     """Everything an answer depends on, except the question itself."""
@@ -26,6 +33,7 @@ def config_key(pipeline: Pipeline) -> str:
     config = {
         "model": s.generator if s.llm_backend == "local" else f"openai:{s.openai_model}",
         "prompt": PROMPT_VERSION,
+        "code": CODE_VERSION,
         "index": fingerprint(s, pipeline.embedder.name),
         "sources": {
             name: hashlib.sha256(pipeline.source_text(name).encode()).hexdigest()[:12]
@@ -40,8 +48,12 @@ def config_key(pipeline: Pipeline) -> str:
                 "bm25_weight",
                 "dense_weight",
                 "rrf_k",
+                "fusion",
+                "conflict_candidates",
                 "max_answer_tokens",
                 "support_threshold",
+                "none_weight",
+                "conflict_threshold",
                 "collection",
             }
         },
