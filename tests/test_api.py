@@ -215,6 +215,31 @@ def test_more_questions_than_the_queue_holds_are_429_and_health_stays_instant(
     asyncio.run(scenario())
 
 
+def test_a_question_that_would_wait_past_its_budget_is_429_at_once(pipeline: Pipeline) -> None:
+    app = create_app(pipeline)
+    service = app.state.service
+    service.load()
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            assert (await http.post("/v1/ask", json={"question": MINISTER})).status_code == 200
+            # The budget now holds one answer and a half: a third question cannot make it.
+            service.timeout_s = 1.5 * service.answer_seconds
+            ahead = [asyncio.create_task(http.post("/v1/ask", json={"question": q}))
+                     for q in ("Which alliance have Haiti's gangs formed?",
+                               "How many officers arrived on Saturday?")]
+            await asyncio.sleep(0.2)
+            third = await http.post("/v1/ask", json={"question": "Who leads the mission?"})
+            assert_error(third, 429, "OverloadedError")
+            assert "budget" in third.json()["error"]["message"]
+            assert third.headers["retry-after"]
+            for task in ahead:
+                assert (await task).status_code in (200, 504)
+
+    asyncio.run(scenario())
+
+
 def test_a_repeated_question_is_answered_at_once_while_the_generator_is_busy(
     pipeline: Pipeline,
 ) -> None:

@@ -4,7 +4,8 @@ The local llama.cpp model is not thread-safe and a CPU runs one generation at a 
 so questions are answered one after another on a worker thread, behind a lock; the event
 loop stays free, so health checks answer at once while the model is busy. At most
 `max_waiting` questions may wait for the lock; more are refused (`OverloadedError`, HTTP 429)
-rather than queued without bound.
+rather than queued without bound, and so is a question whose expected wait (the questions
+ahead times the recent answer time) exceeds its budget.
 
 Each question has a time budget (`request_timeout_s`), waiting included. Past it the caller
 gets `AnswerTimeoutError` (HTTP 504) at once, and the worker stops at the next generated token
@@ -55,6 +56,9 @@ class QAService:
         self._in_flight = 0  # changed only on the event loop thread
         self._workers = ThreadPoolExecutor(self._max_in_flight, thread_name_prefix="mss-qa-ask")
         self._generation = threading.Lock()
+        # Seconds one answer takes (moving average): a question that would wait longer than
+        # its budget is refused at once (429) instead of timing out in the queue (504).
+        self._answer_s: float | None = None
         self._loaded = threading.Event()
         self._load_error: MssQaError | None = None
 
@@ -74,6 +78,11 @@ class QAService:
     def ready(self) -> bool:
         """True once the index and the models are loaded."""
         return self._loaded.is_set()
+
+    @property
+    def answer_seconds(self) -> float | None:
+        """Recent seconds per answer (moving average), None before the first."""
+        return self._answer_s
 
     @property
     def load_error(self) -> MssQaError | None:
@@ -158,6 +167,12 @@ class QAService:
             raise OverloadedError(
                 f"{self._in_flight} questions are already being answered or waiting; retry shortly"
             )
+        expected_wait = self._in_flight * (self._answer_s or 0.0)
+        if expected_wait > self.timeout_s:
+            raise OverloadedError(
+                f"{self._in_flight} questions are ahead of this one, about {expected_wait:.0f} s "
+                f"of work, more than the {self.timeout_s:g} s budget; retry shortly"
+            )
         self._in_flight += 1
         deadline = Deadline(self.timeout_s)
         job = asyncio.get_running_loop().run_in_executor(
@@ -197,7 +212,11 @@ class QAService:
 
         with self._generation:
             deadline.check()  # it may have expired while waiting for the lock
-            return self.pipeline.ask(text, top_k=top_k, on_token=checked_token)
+            started = time.monotonic()
+            answer = self.pipeline.ask(text, top_k=top_k, on_token=checked_token)
+            took = time.monotonic() - started
+            self._answer_s = took if self._answer_s is None else 0.7 * self._answer_s + 0.3 * took
+            return answer
 
 
 class Deadline:
