@@ -95,6 +95,7 @@ def test_calculations_are_settled_kept_or_dropped() -> None:
     assert (settle_calculation("12 months (October 2023 to June 2024)")
             == "8 months (October 2023 to June 2024)")
     assert settle_calculation("3 years (2016 to 2021)") == "5 years (2016 to 2021)"
+    assert settle_calculation("(2021 to 2016) 3 years") == "(2021 to 2016) 5 years"
     # The figure repeated as an operand is no calculation; a parenthesis of words is kept.
     assert settle_calculation("2,500 (2,500 + 10)") == "2,500"
     assert settle_calculation("5,600 (United Nations)") == "5,600 (United Nations)"

@@ -151,10 +151,10 @@ def _date_difference(inner: str, unit_text: str) -> float | None:
     if re.search(r"\bmonths?\b", unit):
         if month1 is None or month2 is None:
             return None
-        return float((int(year2) * 12 + _MONTHS.index(month2))
-                     - (int(year1) * 12 + _MONTHS.index(month1)))
+        return float(abs((int(year2) * 12 + _MONTHS.index(month2))
+                         - (int(year1) * 12 + _MONTHS.index(month1))))
     if re.search(r"\byears?\b", unit):
-        return float(int(year2) - int(year1))
+        return float(abs(int(year2) - int(year1)))
     return None
 
 
@@ -211,7 +211,8 @@ def settle_calculation(claim: str) -> str:
         if len(outside) != 1 or len(figures) != 1 or outside & operands:
             return " ".join(outside_text.split())
         figure = figures[0].group()
-        at = claim.find(figure)
+        before = claim.find(figure, 0, match.start())
+        at = before if before >= 0 else claim.find(figure, match.end())
         return claim[:at] + _format_like(value, figure) + claim[at + len(figure):]
     return claim
 
