@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from mss_qa.backends.embedders import Embedder
 from mss_qa.pipeline import Pipeline
 from mss_qa.settings import Settings
 from mss_qa.types import Answer
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, free_port
 from tests.test_cli import check_contract
 
 MINISTER = "Who is Kenya's Interior Minister?"
@@ -325,13 +324,6 @@ def test_feedback_is_appended_to_the_jsonl_file(client: TestClient, feedback_pat
 
 
 # --- a real server: OpenAI client, raw paths ------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

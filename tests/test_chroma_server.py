@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,10 @@ from mss_qa.errors import BackendUnavailableError
 from mss_qa.index import ingest, load_index, open_store
 from mss_qa.pipeline import Pipeline
 from mss_qa.settings import Settings
-from tests.conftest import SEEDS, make_settings
+from tests.conftest import SEEDS, free_port, make_settings, stop_process
 from tests.test_pipeline import assert_citations_verbatim
 
 READY_DEADLINE_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_chroma(data_dir: Path, port: int | None = None
@@ -57,24 +50,15 @@ def start_chroma(data_dir: Path, port: int | None = None
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    stop(server)
+    stop_process(server)
     pytest.fail(f"chroma run not ready in {READY_DEADLINE_S:.0f} s:\n{log_path.read_text()}")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server, url = start_chroma(tmp_path_factory.mktemp("chroma-server") / "data")
     yield url
-    stop(server)
+    stop_process(server)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +143,7 @@ def test_a_server_that_goes_away_is_a_clear_error(tmp_path: Path) -> None:
         store = ChromaStore("going", url=url)
         assert store.count() == 0
     finally:
-        stop(server)
+        stop_process(server)
     with pytest.raises(BackendUnavailableError, match=f"lost the connection.*{url}"):
         store.count()
 
@@ -184,7 +168,7 @@ def test_the_api_answers_503_while_the_server_is_away_and_recovers_when_it_retur
             time.sleep(0.1)
         assert client.post("/v1/ask", json=question).json()["status"] == "answered"
 
-        stop(server)
+        stop_process(server)
         away = client.post("/v1/ask", json=question)
         assert away.status_code == 503
         assert url in away.json()["error"]["message"]
@@ -196,4 +180,4 @@ def test_the_api_answers_503_while_the_server_is_away_and_recovers_when_it_retur
             assert back.status_code == 200, back.json()
             assert "Murkomen" in back.json()["answer"]
         finally:
-            stop(server)
+            stop_process(server)

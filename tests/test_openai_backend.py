@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from mss_qa.backends.model_files import model_path
 from mss_qa.errors import BackendUnavailableError
 from mss_qa.pipeline import Pipeline
 from mss_qa.settings import Settings
-from tests.conftest import make_settings
+from tests.conftest import free_port, make_settings, stop_process
 from tests.test_pipeline import assert_citations_verbatim
 
 API_KEY = "sk-test-5f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -38,12 +37,6 @@ READY_DEADLINE_S = 180.0
 def changed(settings: Settings, **changes: object) -> Settings:
     """A copy of `settings` with `changes`, validated like values read from the environment."""
     return Settings.model_validate({**settings.model_dump(), **changes})
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +59,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_until_ready(server, base_url, log_path)
         yield base_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, timeout_s=30)
 
 
 def _wait_until_ready(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from mss_qa.settings import ROOT, Settings
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,9 +43,7 @@ def served(
     seeded_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
     """`mss-qa serve` on a free port over the seeded index; yields (base URL, feedback file)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     feedback = tmp_path_factory.mktemp("ui-feedback") / "feedback.jsonl"
     log = tmp_path_factory.mktemp("ui-log") / "serve.log"
     env = {
