@@ -101,7 +101,7 @@ class Pipeline:
     ) -> Answer:
         """Answer one question from the collection, with verified citations."""
         text, k = self._checked(question, top_k)
-        remembered = self.remembered(text, k)
+        remembered = self._recall(text, k)
         if remembered is not None:
             return remembered
         started = time.perf_counter()
@@ -138,7 +138,9 @@ class Pipeline:
 
     def remembered(self, question: object, top_k: int | None = None) -> Answer | None:
         """The answer already given to this question, if it is still in memory."""
-        text, k = self._checked(question, top_k)
+        return self._recall(*self._checked(question, top_k))
+
+    def _recall(self, text: str, k: int) -> Answer | None:
         with self._answers_lock:
             hit = self._answers.get((text, k))
             if hit is None:
