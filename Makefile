@@ -2,24 +2,39 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 MSSQA  := $(VENV)/bin/mss-qa
-# llama.cpp's default build targets the build machine's newest CPU features (AMX), which
-# crash on common virtual CPUs; these flags build a portable AVX2 binary.
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# llama.cpp's default build (-march=native) also targets AMX, which crashes on common virtual
+# CPUs. It is built instead for the instruction sets this CPU reports: AVX2, plus AVX-512
+# (VNNI, VBMI, BF16) where present, which reads prompts about a quarter faster.
+cpu_has = $(shell grep -qw $(1) /proc/cpuinfo 2>/dev/null && echo $(2))
+LLAMA_VERSION    := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	$(call cpu_has,avx512f,-DGGML_AVX512=ON) $(call cpu_has,avx512vbmi,-DGGML_AVX512_VBMI=ON) \
+	$(call cpu_has,avx512_vnni,-DGGML_AVX512_VNNI=ON) $(call cpu_has,avx512_bf16,-DGGML_AVX512_BF16=ON)
+# The build (3-4 minutes) is kept outside the clone, one wheel per set of flags: pip's own
+# wheel cache would hand back a wheel built with other flags.
+LLAMA_BUILD  := llama-cpp-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
+LLAMA_WHEELS := $(HOME)/.cache/mss-qa/wheels/$(LLAMA_BUILD)
+# Installed once per dependency set and llama.cpp build.
+INSTALLED    := $(VENV)/.installed-$(LLAMA_BUILD)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: install models models-small index run browser test lint eval bench bench-quick clean
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(INSTALLED): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.3
 	# torch first and pinned: 2.13.0 is the CPU build; anything else pulls CUDA.
 	$(PY) -m pip install --quiet -c requirements.lock torch==2.13.0
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet \
-		--no-binary llama-cpp-python -c requirements.lock -e '.[dev]'
+	ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip wheel --quiet --no-cache-dir --no-deps \
+		--no-binary llama-cpp-python -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	$(PY) -m pip install --quiet --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(VENV)/.installed
+install: $(INSTALLED)
 
 models: install
 	$(MSSQA) models fetch qwen-1.5b
