@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mss_qa import prompts
+from mss_qa.backends.llm import runtime_description
 from mss_qa.eval.dataset import KINDS, GoldItem
 from mss_qa.eval.metrics import Metric, Record, is_correct
 from mss_qa.index import fingerprint
@@ -20,7 +21,8 @@ from mss_qa.pipeline import Pipeline
 PROMPT_VERSION = hashlib.sha256(prompts.prompt_text().encode()).hexdigest()[:12]
 
 # The code an answer passes through: a change to any of it makes cached answers stale.
-_ANSWERING_MODULES = ("chunk", "retrieve", "prompts", "answer", "verify", "pipeline")
+_ANSWERING_MODULES = ("chunk", "retrieve", "prompts", "answer", "verify", "pipeline",
+                      "backends/llm")
 CODE_VERSION = hashlib.sha256(b"".join(
     (Path(__file__).resolve().parents[1] / f"{name}.py").read_bytes()
     for name in _ANSWERING_MODULES
@@ -34,6 +36,8 @@ def config_key(pipeline: Pipeline) -> str:
         "model": s.generator if s.llm_backend == "local" else f"openai:{s.openai_model}",
         "prompt": PROMPT_VERSION,
         "code": CODE_VERSION,
+        # The same weights give slightly different numbers with another llama.cpp build.
+        "runtime": runtime_description(s),
         "index": fingerprint(s, pipeline.embedder.name),
         "sources": {
             name: hashlib.sha256(pipeline.source_text(name).encode()).hexdigest()[:12]
