@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from mss_qa.answer import CheckedClaim, compose, find_disagreements, parse_claims
+from mss_qa.answer import (
+    CheckedClaim,
+    closer_figure,
+    compose,
+    find_disagreements,
+    parse_claims,
+)
 from mss_qa.backends.llm import Message
 from mss_qa.types import Chunk, Claim, Evidence, Span
 
@@ -107,3 +113,39 @@ def test_years_are_only_compared_with_years() -> None:
     found = find_disagreements("When did Kenya begin deploying?", kept, evidence,
                                _AlwaysYes(), 0.5)  # type: ignore[arg-type]
     assert [f.claim.text for f in found] == ["June 2024"]
+
+
+class _Prefers:
+    """Stands in for the checker: a clear yes for one proposed answer, a weak one otherwise."""
+
+    name = "prefers"
+
+    def __init__(self, preferred: str) -> None:
+        self.preferred = preferred
+        self.checked: list[str] = []
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        self.checked.append(messages[-1].content)
+        return 0.95 if f"Proposed answer: {self.preferred}\n" in messages[-1].content else 0.6
+
+
+def test_a_figure_described_like_the_question_replaces_a_neighbouring_one() -> None:
+    joined = "The 217 Kenyan cops will join 400 of their compatriots already in Port-au-Prince."
+    total = ("Their presence boosts the total number of foreign security personnel to just "
+             "under 800.")
+    question = ("Roughly how many foreign security personnel were in Haiti once the latest 217 "
+                "Kenyans joined?")
+    evidence = [_evidence("a.txt", joined), _evidence("a.txt", total)]
+    claim = Claim("400", (1,))
+    spans = evidence[0].chunk.sentences
+    checker = _Prefers("just under 800")
+    better, cited, support = closer_figure(claim, spans, question, evidence,
+                                            checker, 0.6)  # type: ignore[arg-type]
+    assert (better.text, cited[0].text, support) == ("just under 800", total, 0.95)
+    # Only the sentence that shares more of the question's words is checked, and never the
+    # question's own figure (217).
+    assert len(checker.checked) == 1
+    # Without a clearly better judgement the generator's figure stays.
+    same = closer_figure(claim, spans, question, evidence, _Prefers("400"),
+                          0.95)  # type: ignore[arg-type]
+    assert same == (claim, spans, 0.95)

@@ -6,6 +6,7 @@ import pytest
 
 from mss_qa.types import Citation, Span
 from mss_qa.verify import (
+    about_other_nationality,
     best_supporting_span,
     derived_numbers,
     expected_answer_type,
@@ -17,6 +18,7 @@ from mss_qa.verify import (
     restates_question,
     same_measure,
     settle_calculation,
+    states_ranking,
     verify_citation,
 )
 
@@ -142,3 +144,31 @@ def test_an_answer_of_the_wrong_kind_is_caught() -> None:
     assert matches_answer_type("nine months", "", "count")
     assert not matches_answer_type("Kenya Airways", "", "count")
     assert matches_answer_type("Kipchumba Murkomen", "", "person")
+
+
+def test_a_question_for_the_most_needs_text_that_ranks() -> None:
+    leading = ("Kenya has been a leading contributor to the United Nations-backed "
+               "Multinational Security Support (MSS) mission.")
+    question = "Which country has provided the most funding to the MSS mission?"
+    assert not states_ranking(question, leading)
+    assert states_ranking(question, "The United States is the largest funder of the mission.")
+    # Questions that do not ask for a ranking are not affected.
+    assert states_ranking("Which country leads the MSS mission?", leading)
+    assert states_ranking("Which countries pledged at least 100 officers?", leading)
+    assert states_ranking("How many officers at most will Kenya send?", leading)
+
+
+def test_a_question_about_one_nationality_is_not_answered_from_another() -> None:
+    kenyans = "The 217 Kenyan cops will join 400 of their compatriots already in Port-au-Prince."
+    assert about_other_nationality(
+        "How many Jamaican police and military officers are serving in Haiti?", kenyans)
+    # The nationality asked about, as a demonym or as the country, keeps the text in play.
+    assert not about_other_nationality("How many Kenyan officers are in Haiti?", kenyans)
+    assert not about_other_nationality("How many Jamaican officers are in Haiti?",
+                                       "Jamaica has sent 24 soldiers and police officers.")
+    # Text naming no other nationality, and words of that shape that are no nationality.
+    assert not about_other_nationality("When did Kenyan police begin deploying?",
+                                       "Cops began deploying in June 2024.")
+    assert not about_other_nationality(
+        "What delayed the Kenyan deployment?",
+        "A court battle in Nairobi and congressional Republican opposition delayed it.")

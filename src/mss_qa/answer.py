@@ -22,7 +22,9 @@ from mss_qa.backends.llm import LLM, Message
 from mss_qa.retrieve import tokenize
 from mss_qa.types import Answer, Citation, Claim, Conflict, ConflictClaim, Evidence, Span
 from mss_qa.verify import (
+    about_other_nationality,
     best_supporting_span,
+    content_overlap,
     derived_numbers,
     expected_answer_type,
     fold,
@@ -33,6 +35,7 @@ from mss_qa.verify import (
     restates_question,
     same_measure,
     settle_calculation,
+    states_ranking,
 )
 
 NOT_IN_SOURCES = "The sources don't say."
@@ -114,11 +117,14 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         if restates_question(claim.text, question):
             continue
         spans = locate_support(claim, question, evidence, documents)
-        if spans is None or not matches_answer_type(
-                claim.text, " ".join(span.text for span in spans), expected):
+        cited = " ".join(span.text for span in spans) if spans else ""
+        if (spans is None or not matches_answer_type(claim.text, cited, expected)
+                or not states_ranking(question, cited)
+                or about_other_nationality(question, cited)):
             continue
         support = support_probability(claim, spans, question, llm)
         claim, support = _best_figure(claim, spans, question, llm, support)
+        claim, spans, support = closer_figure(claim, spans, question, evidence, llm, support)
         if support >= threshold:
             kept.append(CheckedClaim(claim, spans, support))
     return kept
@@ -146,6 +152,39 @@ def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
             best, best_support = candidate, candidate_support
     return best, best_support
 
+
+def closer_figure(claim: Claim, spans: tuple[Span, ...], question: str,
+                   evidence: list[Evidence], llm: LLM, support: float, margin: float = 0.1
+                   ) -> tuple[Claim, tuple[Span, ...], float]:
+    """A figure of the same kind in the retrieved sentence that shares more of the question's
+    words than the cited text does, kept when the checker clearly prefers it (the generator
+    sometimes takes the figure of a neighbouring fact: the officers already there rather
+    than the total after the new group joined)."""
+    values = frozenset(numbers_in(claim.text))
+    if not values or derived_numbers(claim.text):
+        return claim, spans, support
+    asked = frozenset(numbers_in(question))
+    here = content_overlap(question, " ".join(span.text for span in spans))
+    best: tuple[float, int, Span] | None = None
+    for i, item in enumerate(evidence):
+        for sentence in item.chunk.sentences:
+            overlap = content_overlap(question, sentence.text)
+            if overlap > here and (best is None or overlap > best[0]) and any(
+                    not (other & values or other <= asked) and same_measure(other, values)
+                    for _, other in number_phrases(sentence.text)):
+                best = (overlap, i, sentence)
+    if best is None:
+        return claim, spans, support
+    _, i, sentence = best
+    result = (claim, spans, support)
+    for phrase, other in number_phrases(sentence.text):
+        if other & values or other <= asked or not same_measure(other, values):
+            continue
+        candidate = Claim(phrase, (i + 1,))
+        candidate_support = support_probability(candidate, (sentence,), question, llm)
+        if candidate_support > result[2] + margin:
+            result = (candidate, (sentence,), candidate_support)
+    return result
 
 
 def _window(text: str, phrase: str, width: int = 4) -> set[str]:

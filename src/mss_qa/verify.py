@@ -360,3 +360,49 @@ def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bo
     if expected == "count":
         return bool(numbers_in(claim)) or bool(_QUANTITY_WORDS.search(claim))
     return any(ch.isupper() for ch in claim)  # person: a name
+
+
+_SUPERLATIVE = re.compile(r"\b(most|least|largest|biggest|highest|lowest|greatest|smallest|fewest"
+                          r"|top|main|best|worst|first|last|only)\b")
+
+
+def states_ranking(question: str, cited_text: str) -> bool:
+    """A question for "the most"/"the largest" of something needs text that ranks: "a leading
+    contributor" does not say who contributed most."""
+    asked = re.search(r"\bthe (most|largest|biggest|highest|greatest|fewest|least)\b"
+                      r"(?! recent| recently)", fold(question))
+    if asked is None or re.match(r"how (many|much)\b", fold(question)):
+        return True
+    return bool(_SUPERLATIVE.search(fold(cited_text)))
+
+
+_DEMONYM = re.compile(r"\b[A-Z][a-z]+(?:an|ian|ean|ese|ish)\b")
+# Words of that shape that name no nationality (or a region, or a party) rather than a country.
+_NOT_A_NATIONALITY = {"african", "american", "european", "asian", "caribbean", "latin",
+                      "christian", "human", "urban", "median", "veteran", "english",
+                      "republican", "olympian", "librarian", "guardian"}
+
+
+def _nationalities(text: str) -> set[str]:
+    return {w.lower() for w in _DEMONYM.findall(text)} - _NOT_A_NATIONALITY
+
+
+def _stem(demonym: str) -> str:
+    """Jamaican -> jamaica, Haitian -> haiti, Kenyan -> kenya, Congolese -> congol."""
+    for ending in ("ian", "ean", "ese", "ish", "an"):
+        if demonym.endswith(ending):
+            stem = demonym[: -len(ending)]
+            return stem + "a" if ending == "an" else stem
+    return demonym
+
+
+def about_other_nationality(question: str, cited_text: str) -> bool:
+    """The question asks about one nationality ("Jamaican officers") and the cited text names
+    another ("Kenyan officers") but not the one asked about."""
+    asked = _nationalities(question)
+    if not asked:
+        return False
+    cited = fold(cited_text)
+    if any(_stem(n) in cited for n in asked):
+        return False
+    return bool(_nationalities(cited_text) - asked)
