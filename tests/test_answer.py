@@ -7,6 +7,7 @@ from mss_qa.answer import (
     closer_figure,
     compose,
     find_disagreements,
+    locate_support,
     parse_claims,
 )
 from mss_qa.backends.llm import Message
@@ -149,3 +150,17 @@ def test_a_figure_described_like_the_question_replaces_a_neighbouring_one() -> N
     same = closer_figure(claim, spans, question, evidence, _Prefers("400"),
                           0.95)  # type: ignore[arg-type]
     assert same == (claim, spans, 0.95)
+
+
+def test_a_speaker_named_before_a_quote_is_cited_with_the_quote() -> None:
+    document = ("President William Ruto said the team has intensified patrols. “Officers patrol "
+                "the cities. Order has been restored in several towns,” he said in a post.")
+    speaker_end = document.index(" “")
+    quote_start = document.index("Order")
+    speaker = Span("a.txt", 0, speaker_end, document[:speaker_end])
+    quote = Span("a.txt", quote_start, len(document), document[quote_start:])
+    # As retrieval hands it over: the chunk opens with the quote, the speaker put before it.
+    chunk = Chunk("a.txt:1", "a.txt", quote_start, len(document), quote.text, (speaker, quote))
+    spans = locate_support(Claim("William Ruto", (1,)), "Who posted that order was restored?",
+                           [Evidence(chunk, 1.0, 1)], lambda _: document)
+    assert spans == (speaker, quote)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mss_qa.pipeline import Pipeline
-from mss_qa.retrieve import BM25, reciprocal_rank_fusion, tokenize
+from mss_qa.retrieve import BM25, reciprocal_rank_fusion, split_scope, tokenize
 
 
 def test_tokenize_folds_numbers_and_plurals() -> None:
@@ -49,3 +49,51 @@ def test_retrieval_finds_the_right_article(
     assert any(
         e.chunk.source.startswith(source_prefix) and phrase in e.chunk.text for e in evidence
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "asked", "described"),
+    [
+        ("What is Haiti's population according to the article on President Ruto's visit?",
+         "What is Haiti's population?", "President Ruto's visit"),
+        ("How many were kidnapped, according to the report about the second contingent?",
+         "How many were kidnapped?", "the second contingent"),
+        ("In the story covering the airport arrival, who met the officers?",
+         "who met the officers?", "the airport arrival"),
+        ("Who is Kenya's Interior Minister?", "Who is Kenya's Interior Minister?", None),
+        # "the article" without a description names no source.
+        ("What does the article say about drones?", "What does the article say about drones?",
+         None),
+    ],
+)
+def test_a_question_that_names_its_source_is_split(
+    question: str, asked: str, described: str | None
+) -> None:
+    assert split_scope(question) == (asked, described)
+
+
+def test_a_question_that_names_its_source_is_answered_from_that_file(
+    small_pipeline: Pipeline,
+) -> None:
+    retriever = small_pipeline.retriever
+    # Scoped to the article on Ruto's visit (004): the sentence that states the population
+    # comes first and every passage is from that article.
+    question = "What is Haiti's population according to the article on President Ruto's visit?"
+    assert retriever.source_about("President Ruto's visit").startswith("004")
+    evidence = retriever.retrieve(question, top_k=4)
+    assert "population of over 11 million" in evidence[0].chunk.text
+    assert {e.chunk.source[:3] for e in evidence} == {"004"}
+
+
+def test_a_passage_that_opens_with_he_said_names_the_speaker(small_pipeline: Pipeline) -> None:
+    question = "Who posted on social media that order had been restored in several towns?"
+    evidence = small_pipeline.retriever.retrieve(question, top_k=4)
+    quoted = next(e.chunk for e in evidence
+                  if e.chunk.text.startswith("Order has been restored in several towns"))
+    # The quote ends "…,” he said in a post"; the sentence naming the speaker comes first.
+    assert quoted.sentences[0].text.startswith("President William Ruto said")
+    document = small_pipeline.source_text(quoted.source)
+    assert all(document[s.start:s.end] == s.text for s in quoted.sentences)
+    # Chunks that open with their own subject are left as they are.
+    plain = small_pipeline.retriever.retrieve("Who is Kenya's Interior Minister?", top_k=1)
+    assert plain[0].chunk.sentences[0].start >= plain[0].chunk.start

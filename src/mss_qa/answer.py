@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
 from mss_qa.retrieve import tokenize
-from mss_qa.types import Answer, Citation, Claim, Conflict, ConflictClaim, Evidence, Span
+from mss_qa.types import (
+    Answer,
+    Chunk,
+    Citation,
+    Claim,
+    Conflict,
+    ConflictClaim,
+    Evidence,
+    Span,
+)
 from mss_qa.verify import (
     about_other_nationality,
     best_supporting_span,
@@ -92,13 +101,23 @@ def locate_support(claim: Claim, question: str, evidence: list[Evidence],
         best[i] = best_supporting_span(claim.text, question, chunk.sentences,
                                        documents(chunk.source))
         if not literal_support(claim.text, best[i].text):
-            return (best[i],)
+            return _with_quote(best[i], chunk)
     for i, j in itertools.combinations(order, 2):
         pair = sorted((best[i], best[j]), key=lambda s: (s.source, s.start))
         if pair[0] != pair[1] and not literal_support(claim.text,
                                                       pair[0].text + " " + pair[1].text):
             return tuple(pair)
     return None
+
+
+def _with_quote(span: Span, chunk: Chunk) -> tuple[Span, ...]:
+    """The speaker's sentence that retrieval put before a chunk opening with an attributed
+    quote ("…,” he said) is cited together with that quote: the name alone does not say
+    what was said."""
+    sentences = chunk.sentences
+    if len(sentences) > 1 and span == sentences[0] and span.end <= chunk.start:
+        return (span, sentences[1])
+    return (span,)
 
 
 def support_probability(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM
@@ -113,6 +132,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
     """Keep the claims whose cited text contains their facts and states them."""
     kept = []
     expected = expected_answer_type(question)
+    context = " ".join(e.chunk.text for e in evidence)
     for claim in claims:
         if restates_question(claim.text, question):
             continue
@@ -120,7 +140,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         cited = " ".join(span.text for span in spans) if spans else ""
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not states_ranking(question, cited)
-                or about_other_nationality(question, cited)):
+                or about_other_nationality(question, cited, context)):
             continue
         support = support_probability(claim, spans, question, llm)
         claim, support = _best_figure(claim, spans, question, llm, support)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -13,7 +15,7 @@ from nltk.stem.porter import PorterStemmer
 
 from mss_qa.backends.chroma_store import ChromaStore
 from mss_qa.backends.embedders import Embedder
-from mss_qa.types import Chunk, Evidence
+from mss_qa.types import Chunk, Evidence, Span
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
 # Words that carry no fact of their own: left out of BM25 terms and of literal checks.
@@ -126,19 +128,45 @@ class HybridRetriever:
         self._store = store
         self._embedder = embedder
         self._bm25 = BM25([c.text for c in chunks])
+        # For each chunk, the sentences before it in its file, nearest first (at most three).
+        self._before: dict[str, tuple[Span, ...]] = {}
+        ordered = sorted(chunks, key=lambda c: (c.source, c.start))
+        for previous, chunk in itertools.pairwise(ordered):
+            if previous.source == chunk.source:
+                earlier = self._before.get(previous.id, ())
+                self._before[chunk.id] = (*reversed(previous.sentences), *earlier)[:3]
         self._weights = [bm25_weight, dense_weight]
         self._rrf_k = rrf_k
         self._fusion = fusion
 
     def retrieve(self, question: str, top_k: int) -> list[Evidence]:
+        """The `top_k` chunks that best match the question. A question that names its source
+        ("..., according to the article on Ruto's visit?") is answered from the file that
+        best matches that description, and its remaining words rank that file's chunks."""
+        asked, described = split_scope(question)
+        if described is None or len({c.source for c in self.chunks}) < 2:
+            return self._ranked(question, top_k)
+        return self._ranked(asked, top_k, source=self.source_about(described))
+
+    def source_about(self, description: str) -> str:
+        """The file whose best-matching chunks match `description` best (summed scores of
+        the top five chunks)."""
+        totals: dict[str, float] = defaultdict(float)
+        for item in self._ranked(description, 5):
+            totals[item.chunk.source] += item.score
+        return max(totals.items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+    def _ranked(self, question: str, top_k: int, source: str | None = None) -> list[Evidence]:
         depth = max(top_k * 5, 20)
         lexical = self._bm25.scores(question)
+        if source is not None:
+            lexical[[i for i, c in enumerate(self.chunks) if c.source != source]] = 0
         order = np.argsort(-lexical, kind="stable")[:depth]
         lexical_hits = {int(i): float(lexical[i]) for i in order if lexical[i] > 0}
         vector = self._embedder.embed([question])[0]
         dense_hits = {
             self._position[cid]: similarity
-            for cid, similarity in self._store.query(vector, depth)
+            for cid, similarity in self._store.query(vector, depth, source=source)
             if cid in self._position
         }
         if self._fusion == "rrf":
@@ -149,6 +177,43 @@ class HybridRetriever:
             fused = convex_fusion([lexical_hits, dense_hits], self._weights)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
         return [
-            Evidence(chunk=self.chunks[i], score=score, rank=rank)
+            Evidence(chunk=self._with_speaker(self.chunks[i]), score=score, rank=rank)
             for rank, (i, score) in enumerate(best, start=1)
         ]
+
+    def _with_speaker(self, chunk: Chunk) -> Chunk:
+        """A chunk that opens with an attributed quote ("…,” he said) also gets the nearest
+        earlier sentence (of the three before it) that names a speaker, so that "he" can be
+        read and cited."""
+        if not chunk.sentences or not _DANGLING.search(chunk.sentences[0].text):
+            return chunk
+        for sentence in self._before.get(chunk.id, ()):
+            if _ATTRIBUTION.search(sentence.text) and not _DANGLING.search(sentence.text):
+                return replace(chunk, sentences=(sentence, *chunk.sentences))
+        return chunk
+
+
+# An attribution to someone named earlier: "…,” he said" or "He added that …".
+_DANGLING = re.compile(r"^[^“\"]*[”\"],? (?:he|she|they) (?:said|added|wrote|told)\b"
+                       r"|^(?:He|She|They) (?:said|added|wrote|told)\b")
+# A sentence that says who spoke: "President William Ruto said ...".
+_ATTRIBUTION = re.compile(r"\b[A-Z][\w’'-]+ (?:said|says|told|wrote|added|posted)\b")
+
+
+_SCOPE = re.compile(
+    r"[,;]?\s*\b(?:according to|as reported in|as reported by|in|from) the "
+    r"(?:article|report|story|piece|source|document)\s+(?:on|about|covering|describing|"
+    r"that covers|that describes)\s+(?P<described>[^,;?]+)",
+    re.IGNORECASE,
+)
+
+
+def split_scope(question: str) -> tuple[str, str | None]:
+    """("What is Haiti's population?", "President Ruto's visit") from "What is Haiti's
+    population according to the article on President Ruto's visit?"; (question, None) when
+    the question names no source."""
+    match = _SCOPE.search(question)
+    if match is None:
+        return question, None
+    asked = " ".join((question[: match.start()] + question[match.end():]).split()).strip(" ,;")
+    return asked, match.group("described").strip()

@@ -154,14 +154,17 @@ class ChromaStore:
             with self._reaching():
                 self._collection.delete(ids=ids[start : start + _PAGE])
 
-    def query(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the `k` nearest chunks."""
+    def query(self, vector: Vectors, k: int, source: str | None = None
+              ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks (of one source file)."""
         k = min(k, self.count())
         if k == 0:
             return []
+        where: Any = {"source": source} if source is not None else None
         with self._reaching():
             result = self._collection.query(
-                query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
+                query_embeddings=[vector.tolist()], n_results=k, include=["distances"],
+                where=where,
             )
         return [
             (cid, 1.0 - float(d))
