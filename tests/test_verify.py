@@ -45,6 +45,9 @@ def test_numbers_are_read_in_digits_and_words() -> None:
     assert numbers_in("more than one million people") == {1_000_000.0}
     assert numbers_in("over 1 million Haitians") == {1_000_000.0}
     assert 5600.0 in numbers_in("more than 5,600 people")
+    # A scale word that ends the sentence still scales.
+    assert numbers_in("a population of over 11 million.") == {11_000_000.0}
+    assert literal_support("11 million", "to protect a population of over 11 million.") == []
 
 
 def test_names_skip_function_words() -> None:
@@ -111,6 +114,16 @@ def test_a_settled_date_difference_is_supported_by_its_dates() -> None:
     assert literal_support("8 months", cited) == ["8"]
 
 
+def test_a_stated_share_of_a_number_is_a_calculation() -> None:
+    cited = "over 700,000 people displaced, half of whom are children"
+    assert derived_numbers("350,000 (half of 700,000)") == {350_000.0}
+    assert literal_support("350,000 (half of 700,000)", cited) == []
+    assert settle_calculation("300,000 (half of 700,000)") == "350,000 (half of 700,000)"
+    # The share itself must be stated: "many of whom" is no half.
+    assert literal_support("350,000 (half of 700,000)",
+                           "over 700,000 people displaced, many of whom are children") == ["0.5"]
+
+
 def test_restating_the_question_is_not_an_answer() -> None:
     assert restates_question("Viv Ansanm", "Who leads the Viv Ansanm alliance?")
     assert not restates_question("2699", "Which UN resolution supports the MSS mission?")
@@ -162,10 +175,24 @@ def test_a_question_about_one_nationality_is_not_answered_from_another() -> None
     kenyans = "The 217 Kenyan cops will join 400 of their compatriots already in Port-au-Prince."
     assert about_other_nationality(
         "How many Jamaican police and military officers are serving in Haiti?", kenyans)
+    # The demonym is what is asked about, not the country where they serve.
+    assert about_other_nationality(
+        "How many Jamaican police and military officers are serving in Haiti?",
+        kenyans.replace("Port-au-Prince", "Port-au-Prince, Haiti"))
     # The nationality asked about, as a demonym or as the country, keeps the text in play.
     assert not about_other_nationality("How many Kenyan officers are in Haiti?", kenyans)
     assert not about_other_nationality("How many Jamaican officers are in Haiti?",
                                        "Jamaica has sent 24 soldiers and police officers.")
+    # A country the question names counts when the passages use its demonym.
+    haiti = ("Only about 5,000 Haitian police officers are available to protect a population "
+             "of over 11 million.")
+    assert about_other_nationality("What is the population of Kenya?", haiti,
+                                   context="Kenyan police arrived. " + haiti)
+    assert not about_other_nationality("What is the population of Haiti?", haiti,
+                                       context="Kenyan police arrived. " + haiti)
+    # ... or when the passages name it and it ends like a country's name.
+    assert about_other_nationality("What is the population of Kenya?", haiti,
+                                   context="Kenya’s total commitment is 1,000 officers.")
     # Text naming no other nationality, and words of that shape that are no nationality.
     assert not about_other_nationality("When did Kenyan police begin deploying?",
                                        "Cops began deploying in June 2024.")

@@ -84,7 +84,7 @@ def numbers_in(text: str) -> set[float]:
             value = float(raw.replace(",", ""))
         except ValueError:
             continue
-        following = folded[match.end() : match.end() + 12].strip().split(" ")[0]
+        following = folded[match.end() : match.end() + 12].strip().split(" ")[0].strip(".,;:!?)")
         values.add(value * _SCALE.get(following, 1))
     words = re.findall(r"[a-z]+", folded)
     for i, word in enumerate(words):
@@ -158,12 +158,30 @@ def _date_difference(inner: str, unit_text: str) -> float | None:
     return None
 
 
+_FRACTIONS = {"half": 1 / 2, "one half": 1 / 2, "a third": 1 / 3, "one third": 1 / 3,
+              "a quarter": 1 / 4, "one quarter": 1 / 4, "two thirds": 2 / 3,
+              "three quarters": 3 / 4}
+_FRACTION_OF = re.compile(rf"({'|'.join(_FRACTIONS)}) of (?:about |over |some )?(\d[\d,.]*)")
+
+
+def _fraction_of(inner: str) -> float | None:
+    """350,000 for "half of 700,000"."""
+    match = _FRACTION_OF.fullmatch(fold(inner).strip(" ."))
+    if match is None:
+        return None
+    whole = _evaluate(_plain_arithmetic(match.group(2)))
+    return None if whole is None else round(_FRACTIONS[match.group(1)] * whole, 6)
+
+
 def _calculation(inner: str, outside: str) -> tuple[float, set[float]] | None:
-    """The value of a written-out calculation ("400 + 217", "October 2023 to June 2024" for
-    a number of months) and its operands; None when `inner` is not one."""
+    """The value of a written-out calculation ("400 + 217", "half of 700,000", "October 2023
+    to June 2024" for a number of months) and its operands; None when `inner` is not one."""
     if _ARITHMETIC.fullmatch(inner.strip()):
         value = _evaluate(_plain_arithmetic(inner))
         return None if value is None else (value, numbers_in(inner))
+    value = _fraction_of(inner)
+    if value is not None:
+        return value, numbers_in(inner)
     value = _date_difference(inner, outside)
     return None if value is None else (value, numbers_in(inner))
 
@@ -396,13 +414,26 @@ def _stem(demonym: str) -> str:
     return demonym
 
 
-def about_other_nationality(question: str, cited_text: str) -> bool:
-    """The question asks about one nationality ("Jamaican officers") and the cited text names
-    another ("Kenyan officers") but not the one asked about."""
-    asked = _nationalities(question)
+def about_other_nationality(question: str, cited_text: str, context: str = "") -> bool:
+    """The question asks about one nationality or country ("Jamaican officers", "the
+    population of Kenya") and the cited text names another nationality ("Kenyan officers",
+    "Haitian police") but not the one asked about.
+
+    The nationality asked about is the question's demonym ("Jamaican officers in Haiti" asks
+    about Jamaicans). Without one, a capitalised word of the question counts as a country
+    when a demonym of it occurs in the cited text or in `context` (the other retrieved
+    passages), or when it occurs there and has a country name's common ending (-a, -i:
+    Kenya, Haiti, Jamaica, Somalia)."""
+    asked = {_stem(n) for n in _nationalities(question)}
+    if not asked:
+        known = {_stem(n) for n in _nationalities(f"{cited_text} {context}")}
+        surrounding = fold(f"{cited_text} {context}")
+        capitalised = {w.lower() for w in re.findall(r"(?<!^)\b[A-Z][a-z]{3,}\b", question)}
+        asked = (capitalised & known) | {
+            w for w in capitalised if w[-1] in "ai" and re.search(rf"\b{w}\b", surrounding)}
     if not asked:
         return False
     cited = fold(cited_text)
-    if any(_stem(n) in cited for n in asked):
+    if any(country in cited for country in asked):
         return False
-    return bool(_nationalities(cited_text) - asked)
+    return bool({_stem(n) for n in _nationalities(cited_text)} - asked)
