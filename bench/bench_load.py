@@ -203,16 +203,33 @@ def main(argv: list[str] | None = None) -> None:
         try:
             ready_s = wait_ready(base, server)
             tally, seconds = asyncio.run(run_load(base, args))
+            server_mib = server_memory_mib(server.pid)
         finally:
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-    record(args, tally, seconds, ready_s)
+    record(args, tally, seconds, ready_s, server_mib)
 
 
-def record(args: argparse.Namespace, tally: Tally, seconds: float, ready_s: float) -> None:
+def server_memory_mib(pid: int) -> dict[str, float]:
+    """The serving process's peak and current resident memory, and its proportional share
+    (shared pages divided among the processes that map them), in MiB (Linux)."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text()
+                  .splitlines() if ":" in line)
+    rollup = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text()
+                  .splitlines()[1:] if ":" in line)
+
+    def mib(value: str) -> float:
+        return int(value.split()[0]) / 1024
+
+    return {"peak RSS MiB": mib(status["VmHWM"]), "RSS MiB": mib(status["VmRSS"]),
+            "PSS MiB": mib(rollup["Pss"])}
+
+
+def record(args: argparse.Namespace, tally: Tally, seconds: float, ready_s: float,
+           server_mib: dict[str, float]) -> None:
     p = _common.percentile
     asks = sum(tally.statuses[k] for k in ("2xx", "4xx", "5xx")) + tally.connection_errors
     ask_table = _common.table(
@@ -271,6 +288,7 @@ def record(args: argparse.Namespace, tally: Tally, seconds: float, ready_s: floa
             ]
         ],
     )
+    memory_table = _common.table(["server " + k for k in server_mib], [list(server_mib.values())])
     answers = ", ".join(f"{k} {v}" for k, v in sorted(tally.answer_status.items()))
     codes = ", ".join(
         f"{k}: {v}" for k, v in sorted(tally.statuses.items()) if not k.endswith("xx")
@@ -285,7 +303,7 @@ def record(args: argparse.Namespace, tally: Tally, seconds: float, ready_s: floa
             "request_timeout_s": args.request_timeout,
             "repeated_share": 0.5,
         },
-        ask_table + "\n\n" + health_table,
+        ask_table + "\n\n" + health_table + "\n\n" + memory_table,
         args,
         notes=[
             f"server ready (index, models, warm-up) after {ready_s:.1f} s; then load",
