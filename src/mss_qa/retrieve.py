@@ -128,6 +128,7 @@ class HybridRetriever:
         self._store = store
         self._embedder = embedder
         self._bm25 = BM25([c.text for c in chunks])
+        self._sources = np.array([c.source for c in chunks], dtype=object)
         # For each chunk, the sentences before it in its file, nearest first (at most three).
         self._before: dict[str, tuple[Span, ...]] = {}
         ordered = sorted(chunks, key=lambda c: (c.source, c.start))
@@ -160,9 +161,8 @@ class HybridRetriever:
         depth = max(top_k * 5, 20)
         lexical = self._bm25.scores(question)
         if source is not None:
-            lexical[[i for i, c in enumerate(self.chunks) if c.source != source]] = 0
-        order = np.argsort(-lexical, kind="stable")[:depth]
-        lexical_hits = {int(i): float(lexical[i]) for i in order if lexical[i] > 0}
+            lexical[self._sources != source] = 0
+        lexical_hits = {int(i): float(lexical[i]) for i in _top(lexical, depth) if lexical[i] > 0}
         vector = self._embedder.embed([question])[0]
         dense_hits = {
             self._position[cid]: similarity
@@ -191,6 +191,14 @@ class HybridRetriever:
             if _ATTRIBUTION.search(sentence.text) and not _DANGLING.search(sentence.text):
                 return replace(chunk, sentences=(sentence, *chunk.sentences))
         return chunk
+
+
+def _top(scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
+    """Indices of the `k` highest scores, highest first (ties: lower index first), without
+    sorting all of them: at 100,000 chunks a full sort cost more than the BM25 scoring."""
+    candidates = (np.argpartition(-scores, k)[:k] if k < len(scores)
+                  else np.arange(len(scores)))
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
 
 
 # An attribution to someone named earlier: "…,” he said" or "He added that …".
