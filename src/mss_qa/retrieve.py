@@ -129,6 +129,7 @@ class HybridRetriever:
         self._embedder = embedder
         self._bm25 = BM25([c.text for c in chunks])
         self._sources = np.array([c.source for c in chunks], dtype=object)
+        self._source_count = len(set(self._sources))
         # For each chunk, the sentences before it in its file, nearest first (at most three).
         self._before: dict[str, tuple[Span, ...]] = {}
         ordered = sorted(chunks, key=lambda c: (c.source, c.start))
@@ -145,7 +146,7 @@ class HybridRetriever:
         ("..., according to the article on Ruto's visit?") is answered from the file that
         best matches that description, and its remaining words rank that file's chunks."""
         asked, described = split_scope(question)
-        if described is None or len({c.source for c in self.chunks}) < 2:
+        if described is None or self._source_count < 2:
             return self._ranked(question, top_k)
         return self._ranked(asked, top_k, source=self.source_about(described))
 
