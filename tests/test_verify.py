@@ -8,6 +8,7 @@ from mss_qa.types import Citation, Span
 from mss_qa.verify import (
     about_other_nationality,
     best_supporting_span,
+    calculation_readings,
     derived_numbers,
     expected_answer_type,
     literal_support,
@@ -20,6 +21,7 @@ from mss_qa.verify import (
     settle_calculation,
     states_ranking,
     verify_citation,
+    worded_fractions,
 )
 
 TEXT = (
@@ -101,10 +103,27 @@ def test_calculations_are_settled_kept_or_dropped() -> None:
             == "8 months (October 2023 to June 2024)")
     assert settle_calculation("3 years (2016 to 2021)") == "5 years (2016 to 2021)"
     assert settle_calculation("(2021 to 2016) 3 years") == "(2021 to 2016) 5 years"
-    # The figure repeated as an operand is no calculation; a parenthesis of words is kept.
-    assert settle_calculation("2,500 (2,500 + 10)") == "2,500"
+    # A parenthesis of words is kept.
     assert settle_calculation("5,600 (United Nations)") == "5,600 (United Nations)"
     assert settle_calculation("June 2024 (2023 to 2024)") == "June 2024 (2023 to 2024)"
+
+
+def test_a_result_repeating_an_operand_has_two_readings() -> None:
+    # Either the figure was stated and the "calculation" is noise, or the sum was meant.
+    assert calculation_readings("600 (600 + 200)") == ("600", "800 (600 + 200)")
+    assert calculation_readings("2,500 (2,500 + 10)") == ("2,500", "2,510 (2,500 + 10)")
+    assert settle_calculation("2,500 (2,500 + 10)") == "2,500"
+    # Unambiguous ones have one reading.
+    assert calculation_readings("617 (400 + 217)") == ("617 (400 + 217)",)
+    assert calculation_readings("Kipchumba Murkomen") == ("Kipchumba Murkomen",)
+
+
+def test_simple_fractions_are_read_as_words() -> None:
+    assert worded_fractions("1/2") == "half"
+    assert worded_fractions("about 3/4 of them") == "about three quarters of them"
+    assert worded_fractions("11/2") == "11/2"
+    assert worded_fractions("1/25") == "1/25"
+    assert worded_fractions("2024/1/2") == "2024/1/2"
 
 
 def test_a_settled_date_difference_is_supported_by_its_dates() -> None:
@@ -193,6 +212,13 @@ def test_a_question_about_one_nationality_is_not_answered_from_another() -> None
     # ... or when the passages name it and it ends like a country's name.
     assert about_other_nationality("What is the population of Kenya?", haiti,
                                    context="Kenya’s total commitment is 1,000 officers.")
+    # Capitalised words shaped like demonyms are none ("Humanitarian", "These").
+    assert not about_other_nationality(
+        "What fraction of Haiti's uprooted people are minors?",
+        "Humanitarian conditions continue to worsen, with over 700,000 people displaced.",
+        context="Ruto visited Haiti.")
+    assert not about_other_nationality("How many Kenyan officers arrived?",
+                                       "These new arrivals will join 200 officers from Kenya.")
     # Text naming no other nationality, and words of that shape that are no nationality.
     assert not about_other_nationality("When did Kenyan police begin deploying?",
                                        "Cops began deploying in June 2024.")

@@ -33,6 +33,7 @@ from mss_qa.types import (
 from mss_qa.verify import (
     about_other_nationality,
     best_supporting_span,
+    calculation_readings,
     content_overlap,
     derived_numbers,
     expected_answer_type,
@@ -43,8 +44,8 @@ from mss_qa.verify import (
     numbers_in,
     restates_question,
     same_measure,
-    settle_calculation,
     states_ranking,
+    worded_fractions,
 )
 
 NOT_IN_SOURCES = "The sources don't say."
@@ -81,10 +82,12 @@ def parse_claims(output: str, n_passages: int) -> list[Claim]:
     claims = []
     for part in text.split(";"):
         passages = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(part)))
-        claim_text = settle_calculation(_MARKER.sub("", part)).strip(" .,:")
-        if not claim_text or any(not 1 <= n <= n_passages for n in passages):
+        readings = [r.strip(" .,:") for r in calculation_readings(_MARKER.sub("", part))]
+        readings += [worded for worded in map(worded_fractions, readings)
+                     if worded not in readings]
+        if not readings[0] or any(not 1 <= n <= n_passages for n in passages):
             continue
-        claims.append(Claim(claim_text, passages))
+        claims.append(Claim(readings[0], passages, tuple(readings[1:])))
     return claims
 
 
@@ -133,20 +136,28 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
     kept = []
     expected = expected_answer_type(question)
     context = " ".join(e.chunk.text for e in evidence)
-    for claim in claims:
+
+    def check(claim: Claim) -> CheckedClaim | None:
         if restates_question(claim.text, question):
-            continue
+            return None
         spans = locate_support(claim, question, evidence, documents)
         cited = " ".join(span.text for span in spans) if spans else ""
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not states_ranking(question, cited)
                 or about_other_nationality(question, cited, context)):
-            continue
+            return None
         support = support_probability(claim, spans, question, llm)
         claim, support = _best_figure(claim, spans, question, llm, support)
         claim, spans, support = closer_figure(claim, spans, question, evidence, llm, support)
-        if support >= threshold:
-            kept.append(CheckedClaim(claim, spans, support))
+        return CheckedClaim(claim, spans, support)
+
+    for claim in claims:
+        readings = [check(Claim(text, claim.passages))
+                    for text in (claim.text, *claim.alternatives)]
+        best = max((r for r in readings if r is not None), key=lambda r: r.support,
+                   default=None)
+        if best is not None and best.support >= threshold:
+            kept.append(best)
     return kept
 
 

@@ -100,6 +100,8 @@ class Claim:
 
     text: str
     passages: tuple[int, ...]  # 1-based indices into the evidence shown; empty: not given
+    # Other readings of the same words (an ambiguous calculation); the checker picks one.
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass

@@ -209,13 +209,15 @@ def _format_like(value: float, example: str) -> str:
     return f"{int(value):,}" if "," in example or value >= 10_000 else str(int(value))
 
 
-def settle_calculation(claim: str) -> str:
-    """Make a written-out calculation agree with the figure it explains.
+def calculation_readings(claim: str) -> tuple[str, ...]:
+    """The ways to read a claim's written-out calculation, the likelier first.
 
     Small models write the "result (a + b)" form with a slip in the sum, or count months
     wrongly: when the claim states one other figure, it becomes the calculated one. A
-    "calculation" that merely repeats the figure as an operand ("2,500 (2,500 + 10)") is
-    not one and is dropped, as is one whose result cannot be placed."""
+    "calculation" whose result repeats an operand ("600 (600 + 200)") is ambiguous: either
+    the figure was stated and the calculation is noise, or the sum was meant and the figure
+    is a slip. Both readings are returned ("600", "800 (600 + 200)") for the checker to
+    choose. One whose result cannot be placed is dropped."""
     for match in _PARENTHESIS.finditer(claim):
         outside_text = claim.replace(match.group(0), " ")
         calculation = _calculation(match.group(1), outside_text)
@@ -224,15 +226,33 @@ def settle_calculation(claim: str) -> str:
         value, operands = calculation
         outside = numbers_in(outside_text)
         if value in outside:
-            return claim
+            return (claim,)
         figures = list(_NUMBER.finditer(outside_text))
-        if len(outside) != 1 or len(figures) != 1 or outside & operands:
-            return " ".join(outside_text.split())
+        stated = " ".join(outside_text.split())
+        if len(outside) != 1 or len(figures) != 1:
+            return (stated,)
         figure = figures[0].group()
         before = claim.find(figure, 0, match.start())
         at = before if before >= 0 else claim.find(figure, match.end())
-        return claim[:at] + _format_like(value, figure) + claim[at + len(figure):]
-    return claim
+        calculated = claim[:at] + _format_like(value, figure) + claim[at + len(figure):]
+        return (stated, calculated) if outside & operands else (calculated,)
+    return (claim,)
+
+
+_SIMPLE_FRACTIONS = {"1/2": "half", "1/3": "a third", "2/3": "two thirds", "1/4": "a quarter",
+                     "3/4": "three quarters"}
+_SIMPLE_FRACTION = re.compile(r"(?<![\d/.,])([123])/([234])(?![\d/.,])")
+
+
+def worded_fractions(claim: str) -> str:
+    """"1/2" as "half" (articles write shares in words; the literal check reads digits)."""
+    return _SIMPLE_FRACTION.sub(
+        lambda m: _SIMPLE_FRACTIONS.get(m.group(), m.group()), claim)
+
+
+def settle_calculation(claim: str) -> str:
+    """The likelier reading of a claim's written-out calculation (see calculation_readings)."""
+    return calculation_readings(claim)[0]
 
 
 def _plain_arithmetic(expression: str) -> str:
@@ -394,24 +414,65 @@ def states_ranking(question: str, cited_text: str) -> bool:
     return bool(_SUPERLATIVE.search(fold(cited_text)))
 
 
-_DEMONYM = re.compile(r"\b[A-Z][a-z]+(?:an|ian|ean|ese|ish)\b")
-# Words of that shape that name no nationality (or a region, or a party) rather than a country.
-_NOT_A_NATIONALITY = {"african", "american", "european", "asian", "caribbean", "latin",
-                      "christian", "human", "urban", "median", "veteran", "english",
-                      "republican", "olympian", "librarian", "guardian"}
+# Nationality adjectives and their countries (lower case, accents folded).
+_COUNTRY_OF = {
+    "afghan": "afghanistan", "albanian": "albania", "algerian": "algeria",
+    "angolan": "angola", "argentine": "argentina", "argentinian": "argentina",
+    "armenian": "armenia", "australian": "australia", "austrian": "austria",
+    "azerbaijani": "azerbaijan", "bahamian": "bahamas", "bangladeshi": "bangladesh",
+    "barbadian": "barbados", "belarusian": "belarus", "belgian": "belgium",
+    "belizean": "belize", "beninese": "benin", "bolivian": "bolivia", "bosnian": "bosnia",
+    "botswanan": "botswana", "brazilian": "brazil", "british": "britain",
+    "bulgarian": "bulgaria", "burkinabe": "burkina faso", "burundian": "burundi",
+    "cambodian": "cambodia", "cameroonian": "cameroon", "canadian": "canada",
+    "chadian": "chad", "chilean": "chile", "chinese": "china", "colombian": "colombia",
+    "congolese": "congo", "costa rican": "costa rica", "croatian": "croatia",
+    "cuban": "cuba", "cypriot": "cyprus", "czech": "czech", "danish": "denmark",
+    "dominican": "dominica", "dutch": "netherlands", "ecuadorian": "ecuador",
+    "egyptian": "egypt", "salvadoran": "el salvador", "salvadorean": "el salvador",
+    "eritrean": "eritrea", "estonian": "estonia", "ethiopian": "ethiopia",
+    "fijian": "fiji", "filipino": "philippines", "finnish": "finland", "french": "france",
+    "gabonese": "gabon", "gambian": "gambia", "georgian": "georgia", "german": "germany",
+    "ghanaian": "ghana", "greek": "greece", "grenadian": "grenada",
+    "guatemalan": "guatemala", "guinean": "guinea", "guyanese": "guyana",
+    "haitian": "haiti", "honduran": "honduras", "hungarian": "hungary",
+    "icelandic": "iceland", "indian": "india", "indonesian": "indonesia",
+    "iranian": "iran", "iraqi": "iraq", "irish": "ireland", "israeli": "israel",
+    "italian": "italy", "ivorian": "ivory coast", "jamaican": "jamaica",
+    "japanese": "japan", "jordanian": "jordan", "kazakh": "kazakhstan", "kenyan": "kenya",
+    "korean": "korea", "kuwaiti": "kuwait", "lebanese": "lebanon", "liberian": "liberia",
+    "libyan": "libya", "lithuanian": "lithuania", "malagasy": "madagascar",
+    "malawian": "malawi", "malaysian": "malaysia", "malian": "mali",
+    "mauritanian": "mauritania", "mexican": "mexico", "moroccan": "morocco",
+    "mozambican": "mozambique", "namibian": "namibia", "nepalese": "nepal",
+    "nepali": "nepal", "nicaraguan": "nicaragua", "nigerien": "niger",
+    "nigerian": "nigeria", "norwegian": "norway", "pakistani": "pakistan",
+    "palestinian": "palestine", "panamanian": "panama", "paraguayan": "paraguay",
+    "peruvian": "peru", "polish": "poland", "portuguese": "portugal",
+    "qatari": "qatar", "romanian": "romania", "russian": "russia", "rwandan": "rwanda",
+    "saudi": "saudi arabia", "senegalese": "senegal", "serbian": "serbia",
+    "somali": "somalia", "south african": "south africa", "spanish": "spain",
+    "sri lankan": "sri lanka", "sudanese": "sudan", "surinamese": "suriname",
+    "swedish": "sweden", "swiss": "switzerland", "syrian": "syria",
+    "taiwanese": "taiwan", "tanzanian": "tanzania", "thai": "thailand",
+    "togolese": "togo", "trinidadian": "trinidad", "tunisian": "tunisia",
+    "turkish": "turkey", "ugandan": "uganda", "ukrainian": "ukraine",
+    "emirati": "emirates", "uruguayan": "uruguay", "uzbek": "uzbekistan",
+    "venezuelan": "venezuela", "vietnamese": "vietnam", "yemeni": "yemen",
+    "zambian": "zambia", "zimbabwean": "zimbabwe",
+}
+_DEMONYM = re.compile(r"\b(" + "|".join(sorted(_COUNTRY_OF, key=len, reverse=True))
+                      + r")s?\b")
 
 
 def _nationalities(text: str) -> set[str]:
-    return {w.lower() for w in _DEMONYM.findall(text)} - _NOT_A_NATIONALITY
+    """The countries whose nationality adjective the text uses ("Haitian police": haiti)."""
+    return {_COUNTRY_OF[m] for m in _DEMONYM.findall(fold(text))}
 
 
-def _stem(demonym: str) -> str:
-    """Jamaican -> jamaica, Haitian -> haiti, Kenyan -> kenya, Congolese -> congol."""
-    for ending in ("ian", "ean", "ese", "ish", "an"):
-        if demonym.endswith(ending):
-            stem = demonym[: -len(ending)]
-            return stem + "a" if ending == "an" else stem
-    return demonym
+def _named(country: str, folded_text: str) -> bool:
+    return country in folded_text or any(
+        c == country and re.search(rf"\b{d}", folded_text) for d, c in _COUNTRY_OF.items())
 
 
 def about_other_nationality(question: str, cited_text: str, context: str = "") -> bool:
@@ -424,9 +485,9 @@ def about_other_nationality(question: str, cited_text: str, context: str = "") -
     when a demonym of it occurs in the cited text or in `context` (the other retrieved
     passages), or when it occurs there and has a country name's common ending (-a, -i:
     Kenya, Haiti, Jamaica, Somalia)."""
-    asked = {_stem(n) for n in _nationalities(question)}
+    asked = _nationalities(question)
     if not asked:
-        known = {_stem(n) for n in _nationalities(f"{cited_text} {context}")}
+        known = _nationalities(f"{cited_text} {context}") | set(_COUNTRY_OF.values())
         surrounding = fold(f"{cited_text} {context}")
         capitalised = {w.lower() for w in re.findall(r"(?<!^)\b[A-Z][a-z]{3,}\b", question)}
         asked = (capitalised & known) | {
@@ -434,6 +495,6 @@ def about_other_nationality(question: str, cited_text: str, context: str = "") -
     if not asked:
         return False
     cited = fold(cited_text)
-    if any(country in cited for country in asked):
+    if any(_named(country, cited) for country in asked):
         return False
-    return bool({_stem(n) for n in _nationalities(cited_text)} - asked)
+    return bool(_nationalities(cited_text) - asked)
