@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from mss_qa.answer import (
     CheckedClaim,
+    asked_thing,
     closer_figure,
     compose,
     find_disagreements,
+    keep_clear_figures,
     locate_support,
     parse_claims,
 )
@@ -25,6 +27,25 @@ def test_parse_claims_reads_items_and_refusals() -> None:
     assert parse_claims("  none.", 4) == []
     assert parse_claims("Murkomen", 4) == [Claim("Murkomen", ())]  # the verifier finds it
     assert parse_claims("Someone [9]", 4) == []  # cites a passage that was not shown
+    # An ambiguous calculation keeps its other reading for the checker; 1/2 is also "half".
+    assert parse_claims("600 (600 + 200) [1]", 4) == [
+        Claim("600", (1,), ("800 (600 + 200)",))]
+    assert parse_claims("1/2 [1]", 4) == [Claim("1/2", (1,), ("half",))]
+
+
+def test_the_figure_that_describes_what_is_asked_wins() -> None:
+    question = "Roughly how many foreign security personnel were in Haiti once 217 joined?"
+    assert asked_thing(question) == {"foreign", "secur", "personnel"}
+    assert asked_thing("Who leads the alliance?") == set()
+    kenyans = CheckedClaim(Claim("400", (1,)), (Span("a.txt", 0, 61, "bringing the total "
+                           "number of Kenyan police officers to 400."),), 0.85)
+    foreign = CheckedClaim(Claim("just under 800", (2,)), (Span("b.txt", 0, 76, "Their "
+                           "presence boosts the number of foreign security personnel to just "
+                           "under 800."),), 0.7)
+    # Better supported, but about another thing: neither kept first nor reported as a conflict.
+    assert keep_clear_figures(question, [kenyans, foreign], 0.8) == [foreign]
+    # Without a "how many" thing to match, support decides.
+    assert keep_clear_figures("What was the figure?", [kenyans, foreign], 0.9) == [kenyans]
 
 
 def _checked(text: str, source: str, start: int, quote: str) -> CheckedClaim:

@@ -272,16 +272,47 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
     return found
 
 
-def keep_clear_figures(checked: list[CheckedClaim], conflict_threshold: float
+_ASKED = re.compile(r"\bhow (?:many|much)\s+(.*?)(?:\b(?:were|was|are|is|did|does|do|has|have|"
+                    r"had|will|would|could|can|should|must)\b|[?,;]|$)")
+
+
+def asked_thing(question: str) -> set[str]:
+    """The content words naming what a "how many" question counts ("foreign security
+    personnel"); empty for other questions."""
+    match = _ASKED.search(fold(question))
+    return set(tokenize(match.group(1))) if match else set()
+
+
+def describes_asked(question: str, item: CheckedClaim) -> float:
+    """The share of the asked thing's words found next to the claim's figure in its cited
+    text: "total number of foreign security personnel to just under 800" describes "how many
+    foreign security personnel", "Kenyan police officers deployed in Haiti to 400" does not."""
+    asked = asked_thing(question)
+    values = numbers_in(item.claim.text)
+    if not asked or not values:
+        return 0.0
+    near: set[str] = set()
+    for span in item.spans:
+        for phrase, figure in number_phrases(span.text):
+            if figure & values:
+                near |= _window(span.text, phrase, width=6)
+    return len(near & asked) / len(asked)
+
+
+def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_threshold: float
                        ) -> list[CheckedClaim]:
-    """Of several differing figures of one kind, keep the best supported; keep another only
-    if it is supported as clearly as a reported conflict must be."""
+    """Of several differing figures of one kind, keep the one whose cited text describes
+    what the question asks about, then the best supported; keep another only if it
+    describes the asked thing as well and is supported as clearly as a reported conflict
+    must be."""
     figures = [c for c in checked if numbers_in(c.claim.text)]
     if len(figures) < 2:
         return checked
-    best = max(figures, key=lambda c: c.support)
+    described = {id(c): describes_asked(question, c) for c in figures}
+    best = max(figures, key=lambda c: (described[id(c)], c.support))
     best_values = frozenset(numbers_in(best.claim.text))
-    return [c for c in checked if c is best or c.support >= conflict_threshold
+    return [c for c in checked if c is best
+            or (c.support >= conflict_threshold and described[id(c)] >= described[id(best)])
             or not same_measure(frozenset(numbers_in(c.claim.text)), best_values)
             or frozenset(numbers_in(c.claim.text)) == best_values]
 
@@ -375,7 +406,8 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
     started = time.perf_counter()
     required = min(0.95, threshold + none_weight * none_probability)
     checked = keep_clear_figures(
-        check_claims(question, claims, evidence, llm, required, documents), conflict_threshold)
+        question, check_claims(question, claims, evidence, llm, required, documents),
+        conflict_threshold)
     if checked:
         checked += find_disagreements(question, checked, evidence + (extra_evidence or []),
                                       llm, conflict_threshold)
