@@ -162,14 +162,19 @@ def test_a_figure_described_like_the_question_replaces_a_neighbouring_one() -> N
     spans = evidence[0].chunk.sentences
     checker = _Prefers("just under 800")
     better, cited, support = closer_figure(claim, spans, question, evidence,
-                                            checker, 0.6)  # type: ignore[arg-type]
+                                            checker, 0.6, 0.5)  # type: ignore[arg-type]
     assert (better.text, cited[0].text, support) == ("just under 800", total, 0.95)
     # Only the sentence that shares more of the question's words is checked, and never the
     # question's own figure (217).
     assert len(checker.checked) == 1
-    # Without a clearly better judgement the generator's figure stays.
-    same = closer_figure(claim, spans, question, evidence, _Prefers("400"),
-                          0.95)  # type: ignore[arg-type]
+    # It names what the question counts, so an accepted judgement is enough ...
+    accepted = closer_figure(claim, spans, question, evidence, _Prefers("400"),
+                             0.95, 0.5)  # type: ignore[arg-type]
+    assert accepted[0].text == "just under 800"
+    # ... but when the question names no counted thing, a clearly better one is needed.
+    vague = "Roughly how many were in Haiti once the latest 217 Kenyans joined the others?"
+    same = closer_figure(claim, spans, vague, evidence, _Prefers("400"),
+                         0.95, 0.5)  # type: ignore[arg-type]
     assert same == (claim, spans, 0.95)
 
 

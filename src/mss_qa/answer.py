@@ -31,9 +31,11 @@ from mss_qa.types import (
     Span,
 )
 from mss_qa.verify import (
+    SHARE_OF,
     about_other_nationality,
     best_supporting_span,
     calculation_readings,
+    clause_around,
     content_overlap,
     derived_numbers,
     expected_answer_type,
@@ -44,6 +46,7 @@ from mss_qa.verify import (
     numbers_in,
     restates_question,
     same_measure,
+    share_phrases,
     states_ranking,
     worded_fractions,
 )
@@ -147,8 +150,9 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
                 or about_other_nationality(question, cited, context)):
             return None
         support = support_probability(claim, spans, question, llm)
-        claim, support = _best_figure(claim, spans, question, llm, support)
-        claim, spans, support = closer_figure(claim, spans, question, evidence, llm, support)
+        claim, support = _best_figure(claim, spans, question, llm, support, threshold)
+        claim, spans, support = closer_figure(claim, spans, question, evidence, llm, support,
+                                              threshold)
         return CheckedClaim(claim, spans, support)
 
     for claim in claims:
@@ -161,8 +165,25 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
     return kept
 
 
+def _replaces(question: str, candidate: CheckedClaim, current: CheckedClaim,
+              threshold: float, margin: float) -> bool:
+    """A figure replaces another when its clause describes what the question counts better
+    and the checker accepts it, or describes it as well and the checker clearly prefers
+    it."""
+    described = names_counted(question, candidate), names_counted(question, current)
+    if described[0] != described[1]:
+        return described[0] > described[1] and candidate.support >= threshold
+    return candidate.support > current.support + margin
+
+
+def _figures(text: str) -> list[tuple[str, frozenset[float]]]:
+    """The figures a text states, and those it implies by a share ("half of whom")."""
+    return number_phrases(text) + share_phrases(text)
+
+
 def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
-                 support: float, margin: float = 0.1) -> tuple[Claim, float]:
+                 support: float, threshold: float, margin: float = 0.1
+                 ) -> tuple[Claim, float]:
     """When the cited text states several figures of the same kind, keep the one the checker
     finds the best answer (the generator sometimes picks the neighbouring figure).
 
@@ -173,24 +194,26 @@ def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
     if not values or derived_numbers(claim.text):
         return claim, support
     text = " ".join(span.text for span in spans)
-    best, best_support = claim, support
-    for phrase, other in number_phrases(text):
+    best = CheckedClaim(claim, spans, support)
+    for phrase, other in _figures(text):
         if other & values or not same_measure(other, values):
             continue
         candidate = Claim(phrase, claim.passages)
-        candidate_support = support_probability(candidate, spans, question, llm)
-        if candidate_support > best_support + margin:
-            best, best_support = candidate, candidate_support
-    return best, best_support
+        checked = CheckedClaim(candidate, spans,
+                               support_probability(candidate, spans, question, llm))
+        if _replaces(question, checked, best, threshold, margin):
+            best = checked
+    return best.claim, best.support
 
 
 def closer_figure(claim: Claim, spans: tuple[Span, ...], question: str,
-                   evidence: list[Evidence], llm: LLM, support: float, margin: float = 0.1
-                   ) -> tuple[Claim, tuple[Span, ...], float]:
+                   evidence: list[Evidence], llm: LLM, support: float, threshold: float,
+                   margin: float = 0.1) -> tuple[Claim, tuple[Span, ...], float]:
     """A figure of the same kind in the retrieved sentence that shares more of the question's
-    words than the cited text does, kept when the checker clearly prefers it (the generator
-    sometimes takes the figure of a neighbouring fact: the officers already there rather
-    than the total after the new group joined)."""
+    words than the cited text does, kept when it describes what the question counts better
+    or the checker clearly prefers it (the generator sometimes takes the figure of a
+    neighbouring fact: the officers already there rather than the total after the new group
+    joined)."""
     values = frozenset(numbers_in(claim.text))
     if not values or derived_numbers(claim.text):
         return claim, spans, support
@@ -202,20 +225,21 @@ def closer_figure(claim: Claim, spans: tuple[Span, ...], question: str,
             overlap = content_overlap(question, sentence.text)
             if overlap > here and (best is None or overlap > best[0]) and any(
                     not (other & values or other <= asked) and same_measure(other, values)
-                    for _, other in number_phrases(sentence.text)):
+                    for _, other in _figures(sentence.text)):
                 best = (overlap, i, sentence)
     if best is None:
         return claim, spans, support
     _, i, sentence = best
-    result = (claim, spans, support)
-    for phrase, other in number_phrases(sentence.text):
+    result = CheckedClaim(claim, spans, support)
+    for phrase, other in _figures(sentence.text):
         if other & values or other <= asked or not same_measure(other, values):
             continue
         candidate = Claim(phrase, (i + 1,))
-        candidate_support = support_probability(candidate, (sentence,), question, llm)
-        if candidate_support > result[2] + margin:
-            result = (candidate, (sentence,), candidate_support)
-    return result
+        checked = CheckedClaim(candidate, (sentence,),
+                               support_probability(candidate, (sentence,), question, llm))
+        if _replaces(question, checked, result, threshold, margin):
+            result = checked
+    return result.claim, result.spans, result.support
 
 
 def _window(text: str, phrase: str, width: int = 4) -> set[str]:
@@ -272,31 +296,58 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
     return found
 
 
-_ASKED = re.compile(r"\bhow (?:many|much)\s+(.*?)(?:\b(?:were|was|are|is|did|does|do|has|have|"
-                    r"had|will|would|could|can|should|must)\b|[?,;]|$)")
+_ASKED = re.compile(r"\bhow (?:many|much)\s+([^?,;]*)")
+_AUXILIARY = frozenset("were was are is be been did does do has have had will would could can "
+                       "should must still".split())
+_ASKED_END = frozenset("in on at by for from of to over under between during since after "
+                       "before when once if according among into across than".split())
 
 
 def asked_thing(question: str) -> set[str]:
-    """The content words naming what a "how many" question counts ("foreign security
-    personnel"); empty for other questions."""
+    """The content words naming what a "how many" question counts and what happened to it
+    ("foreign security personnel", "people ... kidnapped"); empty for other questions."""
     match = _ASKED.search(fold(question))
-    return set(tokenize(match.group(1))) if match else set()
+    if match is None:
+        return set()
+    words = []
+    for word in match.group(1).split():
+        if word in _ASKED_END:
+            break
+        if word not in _AUXILIARY:
+            words.append(word)
+    return set(tokenize(" ".join(words)))
 
 
 def describes_asked(question: str, item: CheckedClaim) -> float:
-    """The share of the asked thing's words found next to the claim's figure in its cited
-    text: "total number of foreign security personnel to just under 800" describes "how many
-    foreign security personnel", "Kenyan police officers deployed in Haiti to 400" does not."""
+    """The share of the asked thing's words in the clause of the cited text that holds the
+    claim's figure: "the total number of foreign security personnel to just under 800"
+    describes "how many foreign security personnel", "the total number of Kenyan police
+    officers deployed in Haiti to 400" does not; in "over 700,000 people displaced, half of
+    whom are children" the children are half, not 700,000."""
     asked = asked_thing(question)
     values = numbers_in(item.claim.text)
     if not asked or not values:
         return 0.0
     near: set[str] = set()
+    share = fold(item.claim.text)
     for span in item.spans:
-        for phrase, figure in number_phrases(span.text):
-            if figure & values:
-                near |= _window(span.text, phrase, width=6)
+        text = span.text
+        for match in _FIGURE.finditer(text):
+            if numbers_in(match.group()) & values:
+                near |= set(tokenize(clause_around(text, match.start(), match.end())))
+        for match in SHARE_OF.finditer(text):
+            if f"{fold(match.group(1))} of" in share:
+                near |= set(tokenize(clause_around(text, match.start(), match.end())))
     return len(near & asked) / len(asked)
+
+
+def names_counted(question: str, item: CheckedClaim) -> bool:
+    """The clause of the claim's figure names most of what the question counts (synonyms
+    such as "cops" for "officers" make a finer comparison unreliable)."""
+    return describes_asked(question, item) >= 0.5
+
+
+_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 
 
 def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_threshold: float
@@ -308,7 +359,7 @@ def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_thre
     figures = [c for c in checked if numbers_in(c.claim.text)]
     if len(figures) < 2:
         return checked
-    described = {id(c): describes_asked(question, c) for c in figures}
+    described = {id(c): names_counted(question, c) for c in figures}
     best = max(figures, key=lambda c: (described[id(c)], c.support))
     best_values = frozenset(numbers_in(best.claim.text))
     return [c for c in checked if c is best

@@ -354,6 +354,45 @@ def number_phrases(text: str) -> list[tuple[str, frozenset[float]]]:
     return phrases
 
 
+# A share of a figure stated just before: "…, half of whom are children".
+SHARE_OF = re.compile(rf"\b({'|'.join(_FRACTIONS)}) of (?:whom|which|them|those)\b",
+                      re.IGNORECASE)
+
+
+def share_phrases(text: str) -> list[tuple[str, frozenset[float]]]:
+    """Figures a sentence implies by a share of a stated one: "over 700,000 people
+    displaced, half of whom are children" gives "350,000 (half of 700,000)"."""
+    phrases = []
+    for share in SHARE_OF.finditer(text):
+        before = [m for m in _NUMBER_PHRASE.finditer(text, 0, share.start())
+                  if numbers_in(m.group()) and re.search(r"\d", m.group())]
+        if not before:
+            continue
+        whole = before[-1]
+        digits = _NUMBER.search(whole.group())
+        values = numbers_in(whole.group())
+        if digits is None or len(values) != 1:
+            continue
+        fraction = fold(share.group(1))
+        value = _FRACTIONS[fraction] * next(iter(values))
+        phrase = f"{_format_like(value, digits.group())} ({fraction} of {digits.group()})"
+        phrases.append((phrase, frozenset({value})))
+    return phrases
+
+
+_CLAUSE_END = re.compile(r"[,;:]\s|[.!?](?:\s|$)|\s[—–-]\s")
+
+
+def clause_around(text: str, start: int, end: int) -> str:
+    """The clause of `text` holding text[start:end]: between the nearest comma, semicolon,
+    colon, dash or sentence end on either side (commas inside figures do not count)."""
+    left = 0
+    for match in _CLAUSE_END.finditer(text, 0, start):
+        left = match.end()
+    right = _CLAUSE_END.search(text, end)
+    return text[left:right.start() if right else len(text)]
+
+
 def same_measure(a: frozenset[float], b: frozenset[float]) -> bool:
     """Both figures are years, or both are quantities: worth comparing."""
     return bool(a) and bool(b) and all(is_year(v) for v in a) == all(is_year(v) for v in b)
