@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from mss_qa.answer import (
+    AskedCount,
     CheckedClaim,
-    asked_thing,
+    asked_count,
     closer_figure,
     compose,
     find_disagreements,
     keep_clear_figures,
     locate_support,
+    operand_swaps,
     parse_claims,
 )
 from mss_qa.backends.llm import Message
@@ -35,8 +37,11 @@ def test_parse_claims_reads_items_and_refusals() -> None:
 
 def test_the_figure_that_describes_what_is_asked_wins() -> None:
     question = "Roughly how many foreign security personnel were in Haiti once 217 joined?"
-    assert asked_thing(question) == {"foreign", "secur", "personnel"}
-    assert asked_thing("Who leads the alliance?") == set()
+    assert asked_count(question) == AskedCount(frozenset({"foreign", "secur", "personnel"}),
+                                               frozenset())
+    assert asked_count("How many people were kidnapped in Haiti?") == AskedCount(
+        frozenset({"peopl"}), frozenset({"kidnap"}))
+    assert asked_count("Who leads the alliance?") is None
     kenyans = CheckedClaim(Claim("400", (1,)), (Span("a.txt", 0, 61, "bringing the total "
                            "number of Kenyan police officers to 400."),), 0.85)
     foreign = CheckedClaim(Claim("just under 800", (2,)), (Span("b.txt", 0, 76, "Their "
@@ -190,3 +195,20 @@ def test_a_speaker_named_before_a_quote_is_cited_with_the_quote() -> None:
     spans = locate_support(Claim("William Ruto", (1,)), "Who posted that order was restored?",
                            [Evidence(chunk, 1.0, 1)], lambda _: document)
     assert spans == (speaker, quote)
+
+
+def test_a_sum_takes_the_operands_that_count_what_is_asked() -> None:
+    first = "Nearly 438 people were kidnapped in the first three months of the year."
+    second = ("Between April and June, over 1,379 people were killed or injured, and 428 were "
+              "kidnapped.")
+    question = "How many people were kidnapped in the first half of the year?"
+    spans = (Span("a.txt", 0, len(first), first), Span("b.txt", 0, len(second), second))
+    wrong = CheckedClaim(Claim("1,817 (438 + 1,379)", (1, 2)), spans, 0.74)
+    # 1,379 were killed or injured: the figure of its sentence that was kidnapped replaces it.
+    assert operand_swaps(question, wrong) == ["866 (438 + 428)"]
+    right = CheckedClaim(Claim("866 (438 + 428)", (1, 2)), spans, 0.71)
+    assert operand_swaps(question, right) == []
+    # A figure that is no sum has no operands to swap.
+    assert operand_swaps(question, CheckedClaim(Claim("428", (2,)), spans[1:], 0.9)) == []
+    # Of two figures, the one whose clause says what is asked wins over better support.
+    assert keep_clear_figures(question, [wrong, right], 0.8) == [right]

@@ -46,6 +46,7 @@ from mss_qa.verify import (
     numbers_in,
     restates_question,
     same_measure,
+    settle_calculation,
     share_phrases,
     states_ranking,
     worded_fractions,
@@ -160,6 +161,11 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
                     for text in (claim.text, *claim.alternatives)]
         best = max((r for r in readings if r is not None), key=lambda r: r.support,
                    default=None)
+        for text in operand_swaps(question, best) if best is not None else []:
+            swapped = check(Claim(text, claim.passages))
+            if swapped is not None and best is not None and _replaces(
+                    question, swapped, best, threshold, margin=0.1):
+                best = swapped
         if best is not None and best.support >= threshold:
             kept.append(best)
     return kept
@@ -298,55 +304,114 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
 
 _ASKED = re.compile(r"\bhow (?:many|much)\s+([^?,;]*)")
 _AUXILIARY = frozenset("were was are is be been did does do has have had will would could can "
-                       "should must still".split())
+                       "should must".split())
 _ASKED_END = frozenset("in on at by for from of to over under between during since after "
                        "before when once if according among into across than".split())
 
 
-def asked_thing(question: str) -> set[str]:
-    """The content words naming what a "how many" question counts and what happened to it
-    ("foreign security personnel", "people ... kidnapped"); empty for other questions."""
+@dataclass(frozen=True)
+class AskedCount:
+    """What a "how many" question counts ("people") and what it says of them ("kidnapped"),
+    as stemmed content words."""
+
+    thing: frozenset[str]
+    predicate: frozenset[str]
+
+
+def asked_count(question: str) -> AskedCount | None:
+    """"How many people were kidnapped in Haiti?" -> people / kidnapped; None for a question
+    that is not a "how many/much" question."""
     match = _ASKED.search(fold(question))
     if match is None:
-        return set()
-    words = []
+        return None
+    parts: list[list[str]] = [[]]
     for word in match.group(1).split():
         if word in _ASKED_END:
             break
-        if word not in _AUXILIARY:
-            words.append(word)
-    return set(tokenize(" ".join(words)))
+        if word in _AUXILIARY:
+            if len(parts) == 1:
+                parts.append([])
+            continue
+        parts[-1].append(word)
+    thing = frozenset(tokenize(" ".join(parts[0])))
+    predicate = frozenset(tokenize(" ".join(parts[1]))) if len(parts) > 1 else frozenset()
+    return AskedCount(thing, predicate) if thing or predicate else None
 
 
-def describes_asked(question: str, item: CheckedClaim) -> float:
-    """The share of the asked thing's words in the clause of the cited text that holds the
-    claim's figure: "the total number of foreign security personnel to just under 800"
-    describes "how many foreign security personnel", "the total number of Kenyan police
-    officers deployed in Haiti to 400" does not; in "over 700,000 people displaced, half of
-    whom are children" the children are half, not 700,000."""
-    asked = asked_thing(question)
+def figure_clauses(item: CheckedClaim) -> list[set[str]]:
+    """Content words of each clause of the cited text that holds one of the claim's figures;
+    for a share ("350,000 (half of 700,000)"), of the clause that takes the share ("half of
+    whom are children")."""
     values = numbers_in(item.claim.text)
-    if not asked or not values:
-        return 0.0
-    near: set[str] = set()
-    share = fold(item.claim.text)
+    claimed = fold(item.claim.text)
+    clauses: list[set[str]] = []
+    shares: list[set[str]] = []
     for span in item.spans:
         text = span.text
         for match in _FIGURE.finditer(text):
             if numbers_in(match.group()) & values:
-                near |= set(tokenize(clause_around(text, match.start(), match.end())))
+                clauses.append(set(tokenize(clause_around(text, match.start(), match.end()))))
         for match in SHARE_OF.finditer(text):
-            if f"{fold(match.group(1))} of" in share:
-                near |= set(tokenize(clause_around(text, match.start(), match.end())))
-    return len(near & asked) / len(asked)
+            if f"{fold(match.group(1))} of" in claimed:
+                shares.append(set(tokenize(clause_around(text, match.start(), match.end()))))
+    return shares or clauses
 
 
 def names_counted(question: str, item: CheckedClaim) -> bool:
-    """The clause of the claim's figure names most of what the question counts (synonyms
-    such as "cops" for "officers" make a finer comparison unreliable)."""
-    return describes_asked(question, item) >= 0.5
+    """The clause of the claim's figure says what the question counts: most of the words of
+    what is said of it ("were kidnapped": "428 were kidnapped", not "1,379 people were
+    killed or injured"), or when nothing is said of it, most of the words naming it
+    ("foreign security personnel": "the number of foreign security personnel to just under
+    800", not "the number of Kenyan police officers ... to 400"; in "over 700,000 people
+    displaced, half of whom are children" the children are half). "Most", because synonyms
+    ("cops" for "officers") make a finer comparison unreliable. Every operand of a sum or
+    difference must say it; of a figure stated twice, one place is enough."""
+    asked = asked_count(question)
+    if asked is None or not numbers_in(item.claim.text):
+        return False
+    wanted = asked.predicate or asked.thing
+    named = [len(words & wanted) >= len(wanted) / 2 for words in figure_clauses(item)]
+    if _OPERATION.search(item.claim.text):
+        return bool(named) and all(named)
+    return any(named)
 
 
+_OPERATION = re.compile(r"\(\s*\d[\d,.]*\s*[-+−]\s*\d[\d,.]*\s*\)")
+
+
+def operand_swaps(question: str, item: CheckedClaim) -> list[str]:
+    """The claim's sum or difference with an operand whose clause does not say what the
+    question counts replaced by a figure of the same sentence whose clause does ("438 +
+    1,379" kidnappings, where 1,379 were killed or injured and 428 kidnapped: "866 (438 +
+    428)"), recalculated."""
+    operation = _OPERATION.search(item.claim.text)
+    asked = asked_count(question)
+    if operation is None or asked is None:
+        return []
+    wanted = asked.predicate or asked.thing
+
+    def says(text: str, figure: re.Match[str]) -> bool:
+        words = set(tokenize(clause_around(text, figure.start(), figure.end())))
+        return len(words & wanted) >= len(wanted) / 2
+
+    expression = operation.group()
+    operands = numbers_in(expression)
+    swaps = []
+    for operand in _FIGURE.findall(expression):
+        value = frozenset(numbers_in(operand))
+        for span in item.spans:
+            figures = list(_FIGURE.finditer(span.text))
+            if not any(numbers_in(f.group()) == value and not says(span.text, f)
+                       for f in figures):
+                continue
+            for other in figures:
+                other_value = frozenset(numbers_in(other.group()))
+                if (not other_value & operands and same_measure(other_value, value)
+                        and says(span.text, other)):
+                    swapped = expression.replace(operand, other.group(), 1)
+                    swaps.append(settle_calculation(
+                        item.claim.text.replace(expression, swapped, 1)))
+    return swaps
 _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 
 
