@@ -97,3 +97,15 @@ def test_a_passage_that_opens_with_he_said_names_the_speaker(small_pipeline: Pip
     # Chunks that open with their own subject are left as they are.
     plain = small_pipeline.retriever.retrieve("Who is Kenya's Interior Minister?", top_k=1)
     assert plain[0].chunk.sentences[0].start >= plain[0].chunk.start
+
+
+def test_a_passage_that_refers_back_comes_with_the_sentence_before(
+        small_pipeline: Pipeline) -> None:
+    question = "Which officials were present to receive the second Kenyan contingent?"
+    evidence = small_pipeline.retriever.retrieve(question, top_k=4)
+    also = next(e.chunk for e in evidence if e.chunk.text.startswith("General Godfrey Otunga"))
+    # "... was also present": the officials it joins are named in the sentence before.
+    assert "Rameau Normil" in also.sentences[0].text
+    assert also.sentences[0].end <= also.start
+    document = small_pipeline.source_text(also.source)
+    assert all(document[s.start:s.end] == s.text for s in also.sentences)

@@ -11,6 +11,7 @@ from mss_qa.verify import (
     calculation_readings,
     derived_numbers,
     expected_answer_type,
+    fuller_dates,
     literal_support,
     matches_answer_type,
     names_in,
@@ -225,3 +226,15 @@ def test_a_question_about_one_nationality_is_not_answered_from_another() -> None
     assert not about_other_nationality(
         "What delayed the Kenyan deployment?",
         "A court battle in Nairobi and congressional Republican opposition delayed it.")
+
+
+def test_a_month_and_year_can_be_made_the_full_date_of_what_is_asked() -> None:
+    text = ("The reopening of schools on the 2nd October 2024 and the subsequent reopening of "
+            "courts on the 7th October 2024 is a testament to improved security.")
+    dates = fuller_dates("October 2024", text)
+    assert [date for date, _ in dates] == ["2nd October 2024", "7th October 2024"]
+    assert "courts" in dates[1][1] and "courts" not in dates[0][1]
+    assert fuller_dates("January 2025", "They graduated on January 10, 2025.")[0][0] == (
+        "January 10, 2025")
+    assert fuller_dates("October 2024", "Courts reopened on 7 November 2024.") == []
+    assert fuller_dates("7th October 2024", text) == []  # already has its day

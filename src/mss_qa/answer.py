@@ -40,6 +40,7 @@ from mss_qa.verify import (
     derived_numbers,
     expected_answer_type,
     fold,
+    fuller_dates,
     literal_support,
     matches_answer_type,
     number_phrases,
@@ -154,13 +155,15 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         claim, support = _best_figure(claim, spans, question, llm, support, threshold)
         claim, spans, support = closer_figure(claim, spans, question, evidence, llm, support,
                                               threshold)
-        return CheckedClaim(claim, spans, support)
+        return _with_day(CheckedClaim(claim, spans, support), question, llm, threshold)
 
     for claim in claims:
-        readings = [check(Claim(text, claim.passages))
-                    for text in (claim.text, *claim.alternatives)]
-        best = max((r for r in readings if r is not None), key=lambda r: r.support,
-                   default=None)
+        best: CheckedClaim | None = None
+        for text in (claim.text, *claim.alternatives):
+            reading = check(Claim(text, claim.passages))
+            if reading is not None and (best is None or _replaces(
+                    question, reading, best, threshold, margin=0.1)):
+                best = reading
         for text in operand_swaps(question, best) if best is not None else []:
             swapped = check(Claim(text, claim.passages))
             if swapped is not None and best is not None and _replaces(
@@ -169,6 +172,23 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         if best is not None and best.support >= threshold:
             kept.append(best)
     return kept
+
+
+def _with_day(item: CheckedClaim, question: str, llm: LLM, threshold: float) -> CheckedClaim:
+    """A month and year ("October 2024") made the full date the cited text gives for what
+    is asked ("the subsequent reopening of courts on the 7th October 2024" for "When did the
+    courts reopen?"), if the checker accepts it."""
+    cited = " ".join(span.text for span in item.spans)
+    dates = fuller_dates(item.claim.text, cited)
+    if not dates:
+        return item
+    ranked = sorted(((content_overlap(question, lead), date) for date, lead in dates),
+                    reverse=True)
+    if len(ranked) > 1 and ranked[0][0] == ranked[1][0]:
+        return item
+    fuller = Claim(ranked[0][1], item.claim.passages)
+    support = support_probability(fuller, item.spans, question, llm)
+    return CheckedClaim(fuller, item.spans, support) if support >= threshold else item
 
 
 def _replaces(question: str, candidate: CheckedClaim, current: CheckedClaim,

@@ -127,7 +127,6 @@ class HybridRetriever:
         self._position = {c.id: i for i, c in enumerate(chunks)}
         self._store = store
         self._embedder = embedder
-        self._bm25 = BM25([c.text for c in chunks])
         self._sources = np.array([c.source for c in chunks], dtype=object)
         self._source_count = len(set(self._sources))
         # For each chunk, the sentences before it in its file, nearest first (at most three).
@@ -137,6 +136,7 @@ class HybridRetriever:
             if previous.source == chunk.source:
                 earlier = self._before.get(previous.id, ())
                 self._before[chunk.id] = (*reversed(previous.sentences), *earlier)[:3]
+        self._bm25 = BM25([c.text for c in chunks])
         self._weights = [bm25_weight, dense_weight]
         self._rrf_k = rrf_k
         self._fusion = fusion
@@ -178,19 +178,27 @@ class HybridRetriever:
             fused = convex_fusion([lexical_hits, dense_hits], self._weights)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
         return [
-            Evidence(chunk=self._with_speaker(self.chunks[i]), score=score, rank=rank)
+            Evidence(chunk=self._in_context(self.chunks[i]), score=score, rank=rank)
             for rank, (i, score) in enumerate(best, start=1)
         ]
 
-    def _with_speaker(self, chunk: Chunk) -> Chunk:
-        """A chunk that opens with an attributed quote ("…,” he said) also gets the nearest
-        earlier sentence (of the three before it) that names a speaker, so that "he" can be
-        read and cited."""
-        if not chunk.sentences or not _DANGLING.search(chunk.sentences[0].text):
+    def _in_context(self, chunk: Chunk) -> Chunk:
+        """The chunk with the earlier sentence its opening depends on. One that opens with an
+        attributed quote ("…,” he said) gets the nearest earlier sentence (of the three before
+        it) that names a speaker, so that "he" can be read and cited; one that opens by
+        referring back ("He described ...", "These new arrivals ...", "... was also
+        present") gets the sentence just before it."""
+        if not chunk.sentences:
             return chunk
-        for sentence in self._before.get(chunk.id, ()):
-            if _ATTRIBUTION.search(sentence.text) and not _DANGLING.search(sentence.text):
-                return replace(chunk, sentences=(sentence, *chunk.sentences))
+        before = self._before.get(chunk.id, ())
+        opening = chunk.sentences[0].text
+        if _DANGLING.search(opening):
+            for sentence in before:
+                if _ATTRIBUTION.search(sentence.text) and not _DANGLING.search(sentence.text):
+                    return replace(chunk, sentences=(sentence, *chunk.sentences))
+            return chunk
+        if before and _REFERS_BACK.search(opening):
+            return replace(chunk, sentences=(before[0], *chunk.sentences))
         return chunk
 
 
@@ -205,6 +213,9 @@ def _top(scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
 # An attribution to someone named earlier: "…,” he said" or "He added that …".
 _DANGLING = re.compile(r"^[^“\"]*[”\"],? (?:he|she|they) (?:said|added|wrote|told)\b"
                        r"|^(?:He|She|They) (?:said|added|wrote|told)\b")
+# A sentence that leans on the one before it: a pronoun opening, or "also".
+_REFERS_BACK = re.compile(r"^(?:He|She|They|It|Its|This|These|Those|Their|His|Her)\b"
+                          r"|^[^.]*\b(?:also|too)\b")
 # A sentence that says who spoke: "President William Ruto said ...".
 _ATTRIBUTION = re.compile(r"\b[A-Z][\w’'-]+ (?:said|says|told|wrote|added|posted)\b")
 

@@ -216,7 +216,8 @@ def calculation_readings(claim: str) -> tuple[str, ...]:
     wrongly: when the claim states one other figure, it becomes the calculated one. A
     "calculation" whose result repeats an operand ("600 (600 + 200)") is ambiguous: either
     the figure was stated and the calculation is noise, or the sum was meant and the figure
-    is a slip. Both readings are returned ("600", "800 (600 + 200)") for the checker to
+    is a slip. Both readings are returned ("600", "800 (600 + 200)"), as are both for a
+    figure the calculation does not give ("617 (217 + 400)", "800"), for the checks to
     choose. One whose result cannot be placed is dropped."""
     for match in _PARENTHESIS.finditer(claim):
         outside_text = claim.replace(match.group(0), " ")
@@ -235,7 +236,7 @@ def calculation_readings(claim: str) -> tuple[str, ...]:
         before = claim.find(figure, 0, match.start())
         at = before if before >= 0 else claim.find(figure, match.end())
         calculated = claim[:at] + _format_like(value, figure) + claim[at + len(figure):]
-        return (stated, calculated) if outside & operands else (calculated,)
+        return (stated, calculated) if outside & operands else (calculated, stated)
     return (claim,)
 
 
@@ -352,6 +353,31 @@ def number_phrases(text: str) -> list[tuple[str, frozenset[float]]]:
         if values and re.search(r"\d|million|thousand|billion", phrase, re.IGNORECASE):
             phrases.append((phrase, values))
     return phrases
+
+
+_DAY_DATE = re.compile(
+    rf"\b(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})"
+    rf"|({_MONTH_NAMES})\s+\d{{1,2}}(?:st|nd|rd|th)?,?)\s+(\d{{4}})\b")
+_MONTH_YEAR = re.compile(rf"(?:in\s+)?({_MONTH_NAMES})\s+(\d{{4}})", re.IGNORECASE)
+
+
+def fuller_dates(claim: str, text: str) -> list[tuple[str, str]]:
+    """Dates in `text` with a day, in the month and year a claim gives without one ("7th
+    October 2024" for "October 2024"), each with the words that lead to it (from the start
+    of its clause or the date before it: "and the subsequent reopening of courts on")."""
+    month_year = _MONTH_YEAR.fullmatch(claim.strip())
+    if month_year is None:
+        return []
+    month, year = fold(month_year.group(1)), month_year.group(2)
+    found = []
+    previous_end = 0
+    for match in _DAY_DATE.finditer(text):
+        clause = clause_around(text, match.start(), match.end())
+        lead = text[max(previous_end, text.find(clause)):match.start()]
+        previous_end = match.end()
+        if fold(match.group(1) or match.group(2)) == month and match.group(3) == year:
+            found.append((re.sub(r"^the\s+", "", match.group()), lead))
+    return found
 
 
 # A share of a figure stated just before: "…, half of whom are children".
