@@ -11,6 +11,7 @@ import operator
 import re
 import unicodedata
 
+from mss_qa.lexicon import COUNTRY_OF
 from mss_qa.retrieve import STOPWORDS
 from mss_qa.types import Citation, Span
 
@@ -479,65 +480,18 @@ def states_ranking(question: str, cited_text: str) -> bool:
     return bool(_SUPERLATIVE.search(fold(cited_text)))
 
 
-# Nationality adjectives and their countries (lower case, accents folded).
-_COUNTRY_OF = {
-    "afghan": "afghanistan", "albanian": "albania", "algerian": "algeria",
-    "angolan": "angola", "argentine": "argentina", "argentinian": "argentina",
-    "armenian": "armenia", "australian": "australia", "austrian": "austria",
-    "azerbaijani": "azerbaijan", "bahamian": "bahamas", "bangladeshi": "bangladesh",
-    "barbadian": "barbados", "belarusian": "belarus", "belgian": "belgium",
-    "belizean": "belize", "beninese": "benin", "bolivian": "bolivia", "bosnian": "bosnia",
-    "botswanan": "botswana", "brazilian": "brazil", "british": "britain",
-    "bulgarian": "bulgaria", "burkinabe": "burkina faso", "burundian": "burundi",
-    "cambodian": "cambodia", "cameroonian": "cameroon", "canadian": "canada",
-    "chadian": "chad", "chilean": "chile", "chinese": "china", "colombian": "colombia",
-    "congolese": "congo", "costa rican": "costa rica", "croatian": "croatia",
-    "cuban": "cuba", "cypriot": "cyprus", "czech": "czech", "danish": "denmark",
-    "dominican": "dominica", "dutch": "netherlands", "ecuadorian": "ecuador",
-    "egyptian": "egypt", "salvadoran": "el salvador", "salvadorean": "el salvador",
-    "eritrean": "eritrea", "estonian": "estonia", "ethiopian": "ethiopia",
-    "fijian": "fiji", "filipino": "philippines", "finnish": "finland", "french": "france",
-    "gabonese": "gabon", "gambian": "gambia", "georgian": "georgia", "german": "germany",
-    "ghanaian": "ghana", "greek": "greece", "grenadian": "grenada",
-    "guatemalan": "guatemala", "guinean": "guinea", "guyanese": "guyana",
-    "haitian": "haiti", "honduran": "honduras", "hungarian": "hungary",
-    "icelandic": "iceland", "indian": "india", "indonesian": "indonesia",
-    "iranian": "iran", "iraqi": "iraq", "irish": "ireland", "israeli": "israel",
-    "italian": "italy", "ivorian": "ivory coast", "jamaican": "jamaica",
-    "japanese": "japan", "jordanian": "jordan", "kazakh": "kazakhstan", "kenyan": "kenya",
-    "korean": "korea", "kuwaiti": "kuwait", "lebanese": "lebanon", "liberian": "liberia",
-    "libyan": "libya", "lithuanian": "lithuania", "malagasy": "madagascar",
-    "malawian": "malawi", "malaysian": "malaysia", "malian": "mali",
-    "mauritanian": "mauritania", "mexican": "mexico", "moroccan": "morocco",
-    "mozambican": "mozambique", "namibian": "namibia", "nepalese": "nepal",
-    "nepali": "nepal", "nicaraguan": "nicaragua", "nigerien": "niger",
-    "nigerian": "nigeria", "norwegian": "norway", "pakistani": "pakistan",
-    "palestinian": "palestine", "panamanian": "panama", "paraguayan": "paraguay",
-    "peruvian": "peru", "polish": "poland", "portuguese": "portugal",
-    "qatari": "qatar", "romanian": "romania", "russian": "russia", "rwandan": "rwanda",
-    "saudi": "saudi arabia", "senegalese": "senegal", "serbian": "serbia",
-    "somali": "somalia", "south african": "south africa", "spanish": "spain",
-    "sri lankan": "sri lanka", "sudanese": "sudan", "surinamese": "suriname",
-    "swedish": "sweden", "swiss": "switzerland", "syrian": "syria",
-    "taiwanese": "taiwan", "tanzanian": "tanzania", "thai": "thailand",
-    "togolese": "togo", "trinidadian": "trinidad", "tunisian": "tunisia",
-    "turkish": "turkey", "ugandan": "uganda", "ukrainian": "ukraine",
-    "emirati": "emirates", "uruguayan": "uruguay", "uzbek": "uzbekistan",
-    "venezuelan": "venezuela", "vietnamese": "vietnam", "yemeni": "yemen",
-    "zambian": "zambia", "zimbabwean": "zimbabwe",
-}
-_DEMONYM = re.compile(r"\b(" + "|".join(sorted(_COUNTRY_OF, key=len, reverse=True))
+_DEMONYM = re.compile(r"\b(" + "|".join(sorted(COUNTRY_OF, key=len, reverse=True))
                       + r")s?\b")
 
 
 def _nationalities(text: str) -> set[str]:
     """The countries whose nationality adjective the text uses ("Haitian police": haiti)."""
-    return {_COUNTRY_OF[m] for m in _DEMONYM.findall(fold(text))}
+    return {COUNTRY_OF[m] for m in _DEMONYM.findall(fold(text))}
 
 
 def _named(country: str, folded_text: str) -> bool:
     return country in folded_text or any(
-        c == country and re.search(rf"\b{d}", folded_text) for d, c in _COUNTRY_OF.items())
+        c == country and re.search(rf"\b{d}", folded_text) for d, c in COUNTRY_OF.items())
 
 
 def about_other_nationality(question: str, cited_text: str, context: str = "") -> bool:
@@ -552,7 +506,7 @@ def about_other_nationality(question: str, cited_text: str, context: str = "") -
     Kenya, Haiti, Jamaica, Somalia)."""
     asked = _nationalities(question)
     if not asked:
-        known = _nationalities(f"{cited_text} {context}") | set(_COUNTRY_OF.values())
+        known = _nationalities(f"{cited_text} {context}") | set(COUNTRY_OF.values())
         surrounding = fold(f"{cited_text} {context}")
         capitalised = {w.lower() for w in re.findall(r"(?<!^)\b[A-Z][a-z]{3,}\b", question)}
         asked = (capitalised & known) | {
