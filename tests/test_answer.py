@@ -11,6 +11,7 @@ from mss_qa.answer import (
     find_disagreements,
     keep_clear_figures,
     locate_support,
+    names_counted,
     operand_swaps,
     parse_claims,
 )
@@ -212,3 +213,12 @@ def test_a_sum_takes_the_operands_that_count_what_is_asked() -> None:
     assert operand_swaps(question, CheckedClaim(Claim("428", (2,)), spans[1:], 0.9)) == []
     # Of two figures, the one whose clause says what is asked wins over better support.
     assert keep_clear_figures(question, [wrong, right], 0.8) == [right]
+
+
+def test_a_figure_with_a_scale_word_is_found_in_its_clause() -> None:
+    quote = ("The U.N. said 5,600 people were killed last year, and over 1 million Haitians "
+             "are now displaced.")
+    item = CheckedClaim(Claim("over 1 million", (1,)), (Span("a.txt", 0, len(quote), quote),),
+                        0.9)
+    assert names_counted("How many Haitians have been displaced?", item)
+    assert not names_counted("How many people were killed?", item)

@@ -369,7 +369,8 @@ def figure_clauses(item: CheckedClaim) -> list[set[str]]:
     for span in item.spans:
         text = span.text
         for match in _FIGURE.finditer(text):
-            if numbers_in(match.group()) & values:
+            if numbers_in(text[match.start():match.end()] + _scale_after(text, match.end())
+                          ) & values:
                 clauses.append(set(tokenize(clause_around(text, match.start(), match.end()))))
         for match in SHARE_OF.finditer(text):
             if f"{fold(match.group(1))} of" in claimed:
@@ -433,6 +434,13 @@ def operand_swaps(question: str, item: CheckedClaim) -> list[str]:
                         item.claim.text.replace(expression, swapped, 1)))
     return swaps
 _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+_SCALE_WORD = re.compile(r"\s+(?:million|thousand|billion)\b", re.IGNORECASE)
+
+
+def _scale_after(text: str, end: int) -> str:
+    """" million" when the figure ending at `end` is "1 million" (its value is 1,000,000)."""
+    match = _SCALE_WORD.match(text, end)
+    return match.group() if match else ""
 
 
 def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_threshold: float
