@@ -89,6 +89,7 @@ class Ingest:
         }
         process = subprocess.Popen(
             [*CLI, "ingest", str(folder)],
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,
