@@ -337,6 +337,13 @@ class AskedCount:
     thing: frozenset[str]
     predicate: frozenset[str]
 
+    def said_by(self, words: set[str]) -> bool:
+        """The words (a figure's clause) say most of what is said of the counted thing, or,
+        when nothing is, most of the words naming it. "Most", because synonyms ("cops" for
+        "officers") make a finer comparison unreliable."""
+        wanted = self.predicate or self.thing
+        return len(words & wanted) >= len(wanted) / 2
+
 
 def asked_count(question: str) -> AskedCount | None:
     """"How many people were kidnapped in Haiti?" -> people / kidnapped; None for a question
@@ -384,14 +391,13 @@ def names_counted(question: str, item: CheckedClaim) -> bool:
     killed or injured"), or when nothing is said of it, most of the words naming it
     ("foreign security personnel": "the number of foreign security personnel to just under
     800", not "the number of Kenyan police officers ... to 400"; in "over 700,000 people
-    displaced, half of whom are children" the children are half). "Most", because synonyms
-    ("cops" for "officers") make a finer comparison unreliable. Every operand of a sum or
-    difference must say it; of a figure stated twice, one place is enough."""
+    displaced, half of whom are children" the children are half); see AskedCount.said_by.
+    Every operand of a sum or difference must say it; of a figure stated twice, one place is
+    enough."""
     asked = asked_count(question)
     if asked is None or not numbers_in(item.claim.text):
         return False
-    wanted = asked.predicate or asked.thing
-    named = [len(words & wanted) >= len(wanted) / 2 for words in figure_clauses(item)]
+    named = [asked.said_by(words) for words in figure_clauses(item)]
     if _OPERATION.search(item.claim.text):
         return bool(named) and all(named)
     return any(named)
@@ -409,11 +415,9 @@ def operand_swaps(question: str, item: CheckedClaim) -> list[str]:
     asked = asked_count(question)
     if operation is None or asked is None:
         return []
-    wanted = asked.predicate or asked.thing
 
     def says(text: str, figure: re.Match[str]) -> bool:
-        words = set(tokenize(clause_around(text, figure.start(), figure.end())))
-        return len(words & wanted) >= len(wanted) / 2
+        return asked.said_by(set(tokenize(clause_around(text, figure.start(), figure.end()))))
 
     expression = operation.group()
     operands = numbers_in(expression)
