@@ -108,7 +108,7 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
             index_dir=Path(tmp), collection="seeds", generator=cast(Any, generator)
         )
         with _common.timed() as embedder_load:
-            embedder = load_embedder(settings.embedder)
+            embedder = load_embedder(settings.embedder, settings.model_dir)
         ingest([settings.seeds_dir], settings, embedder, progress=lambda _: None)
         cold = cold_start(settings.index_dir, generator)
 

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     from mss_qa.settings import Settings
 
     with _common.timed() as load:
-        embedder = load_embedder("minilm")
+        embedder = load_embedder("minilm", Settings().model_dir)
 
     def quiet(_: int) -> None:
         """A progress callback, so ingest shows no progress bar in the output."""

@@ -238,7 +238,7 @@ def mss_qa_system(settings: Any, tmp: Path) -> tuple[Callable[[str], dict[str, A
     from mss_qa.pipeline import Pipeline
 
     with _common.timed() as load_models:
-        embedder = load_embedder(settings.embedder)
+        embedder = load_embedder(settings.embedder, settings.model_dir)
         pipeline = Pipeline(settings, embedder=embedder)
         _ = pipeline.llm
     with _common.timed() as build:

@@ -133,7 +133,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
 
     settings = Settings()
     top_k = args.top_k or settings.top_k
-    embedder = TimedEmbedder(load_embedder(settings.embedder))
+    embedder = TimedEmbedder(load_embedder(settings.embedder, settings.model_dir))
     with _common.timed() as load:
         store = ChromaStore(COLLECTION, path=folder / "chroma")
         chunks = [item.chunk for item in store.all_chunks()]

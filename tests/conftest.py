@@ -20,7 +20,7 @@ SEEDS = ROOT / "seeds"
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return load_embedder("minilm")
+    return load_embedder("minilm", Settings().model_dir)
 
 
 def free_port() -> int:

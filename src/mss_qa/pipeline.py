@@ -59,7 +59,7 @@ class Pipeline:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or load_embedder(self.settings.embedder)
+        return self._embedder or load_embedder(self.settings.embedder, self.settings.model_dir)
 
     @cached_property
     def llm(self) -> LLM:

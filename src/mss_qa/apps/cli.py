@@ -49,7 +49,7 @@ def ingest(paths: tuple[Path, ...], collection: str | None) -> None:
     if missing:
         raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
     try:
-        report = run_ingest(targets, settings, load_embedder(settings.embedder))
+        report = run_ingest(targets, settings, load_embedder(settings.embedder, settings.model_dir))
     except MssQaError as exc:
         raise _fail(exc) from exc
     click.echo(report.summary(), err=True)

@@ -156,9 +156,11 @@ class ChromaStore:
 
     def query(self, vector: Vectors, k: int, source: str | None = None
               ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the `k` nearest chunks (of one source file)."""
-        k = min(k, self.count())
-        if k == 0:
+        """(chunk id, cosine similarity) of the `k` nearest chunks (of one source file).
+
+        Chroma returns fewer than `k` when the collection holds fewer; asking it for its
+        count first would cost more than the search itself (9 ms at 100,000 chunks)."""
+        if k <= 0:
             return []
         where: Any = {"source": source} if source is not None else None
         with self._reaching():
