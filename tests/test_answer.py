@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mss_qa.answer import (
     AskedCount,
     CheckedClaim,
@@ -14,6 +16,7 @@ from mss_qa.answer import (
     names_counted,
     operand_swaps,
     parse_claims,
+    with_counted_thing,
 )
 from mss_qa.backends.llm import Message
 from mss_qa.types import Chunk, Claim, Evidence, Span
@@ -126,7 +129,7 @@ def test_disagreeing_figures_from_other_sources_are_found() -> None:
     ]
     checker = _AlwaysYes()
     found = find_disagreements("How many Haitians are displaced?", kept, evidence,
-                               checker, 0.5)  # type: ignore[arg-type]
+                               checker, 0.5, _documents(evidence))  # type: ignore[arg-type]
     # The figure described like the claim ("Haitians ... displaced") is checked, not the
     # number of people killed, nor an unrelated sentence; never the claim's own source.
     assert [f.claim.text for f in found] == ["over 1 million"]
@@ -139,8 +142,37 @@ def test_years_are_only_compared_with_years() -> None:
     evidence = [_evidence("b.txt", "Kenya officers began deploying in June 2024, after 600 "
                                    "were promised.")]
     found = find_disagreements("When did Kenya begin deploying?", kept, evidence,
-                               _AlwaysYes(), 0.5)  # type: ignore[arg-type]
+                               _AlwaysYes(), 0.5, _documents(evidence))  # type: ignore[arg-type]
     assert [f.claim.text for f in found] == ["June 2024"]
+
+
+def test_last_year_is_read_against_the_articles_latest_date() -> None:
+    question = "In which year did gang violence kill more than 5,600 people in Haiti?"
+    kept = [_checked("2023", "a.txt", 0,
+                     "Gang violence claimed over 5,600 lives in 2023 alone, the UN said.")]
+    killed = "The UN said more than 5,600 people were killed by gang violence last year."
+    evidence = [_evidence("b.txt", killed)]
+    dated = {"b.txt": f"Cadets graduated on January 10, 2025. {killed}"}
+    checker = _AlwaysYes()
+    found = find_disagreements(question, kept, evidence, checker, 0.5,
+                               dated.__getitem__)  # type: ignore[arg-type]
+    assert [f.claim.text for f in found] == ["last year (2024)"]
+    assert found[0].spans[0].text == killed
+    # The checker judges the words the sentence uses, not the year read from the date.
+    assert "Proposed answer: last year\n" in checker.checked[0]
+    # An article that dates no day gives "last year" no year: nothing to compare.
+    undated = {"b.txt": killed}
+    assert find_disagreements(question, kept, evidence, _AlwaysYes(), 0.5,
+                              undated.__getitem__) == []  # type: ignore[arg-type]
+    # The same year is no disagreement.
+    same = {"b.txt": f"Cadets graduated on January 10, 2024. {killed}"}
+    assert find_disagreements(question, kept, evidence, _AlwaysYes(), 0.5,
+                              same.__getitem__) == []  # type: ignore[arg-type]
+
+
+def _documents(evidence: list[Evidence]) -> Callable[[str], str]:
+    texts = {e.chunk.source: e.chunk.text for e in evidence}
+    return texts.__getitem__
 
 
 class _Prefers:
@@ -222,3 +254,47 @@ def test_a_figure_with_a_scale_word_is_found_in_its_clause() -> None:
                         0.9)
     assert names_counted("How many Haitians have been displaced?", item)
     assert not names_counted("How many people were killed?", item)
+
+
+PLEDGED = "Only a handful of the more than 3,100 troops pledged by 10 countries have been deployed."
+OVER_TEN = "While over 10 countries have pledged to send troops, the deployment has been slow."
+
+
+def test_a_bare_figure_is_given_with_the_counted_thing_from_its_quote() -> None:
+    question = "How many countries have pledged forces to the MSS mission?"
+    named = with_counted_thing(question, _checked("10", "a.txt", 0, PLEDGED))
+    # "10" inside "3,100" is not the figure; the words come from the quote.
+    assert named.claim.text == "10 countries"
+    officers = with_counted_thing("How many Kenyan police officers are there?", _checked(
+        "200", "a.txt", 0, "They join the 200 Kenyan police officers, already there."))
+    assert officers.claim.text == "200 Kenyan police officers"
+    over = with_counted_thing(question, _checked("over 10", "b.txt", 0, OVER_TEN))
+    assert over.claim.text == "over 10 countries"
+    # Unchanged: a quote that does not name the counted thing after the figure, a
+    # calculation, and a question that counts nothing.
+    assert with_counted_thing("How many countries joined?", _checked(
+        "10", "a.txt", 0, "The mission has 10 of them.")).claim.text == "10"
+    calculation = _checked("1000 (400 + 600)", "a.txt", 0, "400 officers and 600 officers")
+    assert with_counted_thing("How many officers?", calculation) is calculation
+    assert with_counted_thing("When did they pledge?", _checked(
+        "10", "a.txt", 0, PLEDGED)).claim.text == "10"
+
+
+def test_the_same_figure_bounded_differently_is_a_disagreement() -> None:
+    question = "How many countries have pledged forces?"
+    kept = [_checked("10", "a.txt", 0, PLEDGED)]
+    evidence = [_evidence("b.txt", OVER_TEN)]
+    found = find_disagreements(question, kept, evidence, _AlwaysYes(), 0.5,
+                               _documents(evidence))  # type: ignore[arg-type]
+    assert [f.claim.text for f in found] == ["over 10"]
+    # Bounded alike, it is the same figure.
+    alike = [_evidence("b.txt", "Troops were pledged by 10 countries in all.")]
+    assert find_disagreements(question, kept, alike, _AlwaysYes(), 0.5,
+                              _documents(alike)) == []  # type: ignore[arg-type]
+    answer = compose(question, [with_counted_thing(question, c) for c in [*kept, *found]])
+    assert answer.answer == "The sources disagree: 10 countries [1]; over 10 countries [2]."
+    assert [c.text for c in answer.conflicts[0].claims] == ["10 countries", "over 10 countries"]
+    # A bare figure whose quote bounds it is the bounded figure: no disagreement.
+    same = compose("How many troops were pledged?", [
+        _checked("3,100", "b.txt", 0, PLEDGED), _checked("more than 3,100", "b.txt", 0, PLEDGED)])
+    assert same.answer == "3,100 [1]" and same.conflicts == []

@@ -12,15 +12,19 @@ from mss_qa.verify import (
     derived_numbers,
     expected_answer_type,
     fuller_dates,
+    is_figure,
+    latest_dated_year,
     literal_support,
     matches_answer_type,
     names_in,
     number_phrases,
     numbers_in,
+    relative_years,
     restates_question,
     same_measure,
     settle_calculation,
     states_ranking,
+    strict_bound,
     verify_citation,
     worded_fractions,
 )
@@ -238,3 +242,24 @@ def test_a_month_and_year_can_be_made_the_full_date_of_what_is_asked() -> None:
         "January 10, 2025")
     assert fuller_dates("October 2024", "Courts reopened on 7 November 2024.") == []
     assert fuller_dates("7th October 2024", text) == []  # already has its day
+
+
+def test_relative_years_take_the_year_from_the_documents_latest_dated_day() -> None:
+    document = ("Training began on 27th August 2024 and cadets graduated on January 10, 2025. "
+                "Cops began deploying in June 2024. The UN said 5,600 died last year.")
+    assert latest_dated_year(document) == 2025  # "June 2024" names no day
+    assert relative_years("The UN said 5,600 died last year.", document) == [
+        ("last year (2024)", "last year", frozenset({2024.0}))]
+    assert relative_years("This year, and next year too.", document) == [
+        ("This year (2025)", "This year", frozenset({2025.0})),
+        ("next year (2026)", "next year", frozenset({2026.0}))]
+    assert latest_dated_year("Deployed in June 2024, last year.") is None
+    assert relative_years("5,600 died last year.", "Deployed in June 2024, last year.") == []
+
+
+def test_strict_bounds_and_bare_figures() -> None:
+    assert strict_bound("over 10") == strict_bound("more than 3,100 troops") == ">"
+    assert strict_bound("just under 800") == "<"
+    assert strict_bound("about 10") == strict_bound("10") == strict_bound("Moreover") == ""
+    assert is_figure("10") and is_figure("over 1 million") and is_figure("June 2024")
+    assert not is_figure("10 countries") and not is_figure("1000 (400 + 600)")

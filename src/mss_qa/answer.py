@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
-from mss_qa.retrieve import tokenize
+from mss_qa.retrieve import STOPWORDS, tokenize
 from mss_qa.types import (
     Answer,
     Chunk,
@@ -41,15 +41,18 @@ from mss_qa.verify import (
     expected_answer_type,
     fold,
     fuller_dates,
+    is_figure,
     literal_support,
     matches_answer_type,
     number_phrases,
     numbers_in,
+    relative_years,
     restates_question,
     same_measure,
     settle_calculation,
     share_phrases,
     states_ranking,
+    strict_bound,
     worded_fractions,
 )
 
@@ -279,14 +282,17 @@ def _window(text: str, phrase: str, width: int = 4) -> set[str]:
 
 
 def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[Evidence],
-                       llm: LLM, threshold: float) -> list[CheckedClaim]:
-    """A figure from another source that answers the same question differently.
+                       llm: LLM, threshold: float, documents: Callable[[str], str]
+                       ) -> list[CheckedClaim]:
+    """A figure from another source that answers the same question differently: another
+    value, or the same value bounded differently ("over 10" against "10").
 
     The generator tends to give one figure even when the articles disagree, so for each
     verified numeric claim the retrieved sentences of *other* sources are searched for a
     figure of the same kind (a year for a year, a quantity for a quantity) that differs and
     that is described by the same words (near the figure) as the claim, or by the words of
-    the question. The best such candidate must pass the support check before it is reported.
+    the question. A year may also be given relative to the article's date ("last year").
+    The best such candidate must pass the support check before it is reported.
     """
     question_terms = set(tokenize(question))
     found: list[CheckedClaim] = []
@@ -294,6 +300,7 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
         claim_values = frozenset(numbers_in(item.claim.text))
         if not claim_values:
             continue
+        claim_bound = stated_bound(item)
         claim_sources = {span.source for span in item.spans}
         claim_window = set().union(*(_window(span.text, phrase)
                                      for span in item.spans
@@ -302,23 +309,28 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
         candidates = []
         for sentence in (s for e in evidence for s in e.chunk.sentences
                          if s.source not in claim_sources):
-            for phrase, values in number_phrases(sentence.text):
-                if values & claim_values or not same_measure(values, claim_values):
+            figures = [(phrase, phrase, values) for phrase, values
+                       in number_phrases(sentence.text)]
+            figures += relative_years(sentence.text, documents(sentence.source))
+            for phrase, written, values in figures:
+                if not same_measure(values, claim_values) or (
+                        values & claim_values and not (values == claim_values
+                                                       and strict_bound(phrase) != claim_bound)):
                     continue
-                window = _window(sentence.text, phrase)
+                window = _window(sentence.text, written)
                 shared = len(window & claim_window)
                 asked = len(window & question_terms)
                 # Described by the same words as the claim's figure or the question, not
                 # merely on topic.
                 if shared >= 2 or asked >= 2:
-                    candidates.append((shared + asked, phrase, sentence))
+                    candidates.append((shared + asked, phrase, written, sentence))
         if not candidates:
             continue
-        _, phrase, sentence = max(candidates, key=lambda c: c[0])
-        candidate = Claim(phrase, ())
-        support = support_probability(candidate, (sentence,), question, llm)
+        _, phrase, written, sentence = max(candidates, key=lambda c: c[0])
+        # Checked as the sentence words it ("last year"), reported with the year it means.
+        support = support_probability(Claim(written, ()), (sentence,), question, llm)
         if support >= threshold:
-            found.append(CheckedClaim(candidate, (sentence,), support))
+            found.append(CheckedClaim(Claim(phrase, ()), (sentence,), support))
     return found
 
 
@@ -465,9 +477,55 @@ def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_thre
             or frozenset(numbers_in(c.claim.text)) == best_values]
 
 
-def _same_fact(a: str, b: str) -> bool:
-    fa, fb = fold(a), fold(b)
-    return fa in fb or fb in fa
+def stated_bound(item: CheckedClaim) -> str:
+    """How the claim's figure is bounded, in its own words or else in the cited text's
+    ("10" citing "over 10 countries" is ">"); see strict_bound."""
+    if bound := strict_bound(item.claim.text):
+        return bound
+    values = frozenset(numbers_in(item.claim.text))
+    for span in item.spans:
+        for phrase, stated in number_phrases(span.text):
+            if stated == values:
+                return strict_bound(phrase)
+    return ""
+
+
+def with_counted_thing(question: str, item: CheckedClaim) -> CheckedClaim:
+    """A bare figure answering "how many X" followed by the words that name X after it in
+    the cited text: "10" citing "pledged by 10 countries" reads "10 countries". At most
+    three words, all from the quote; left as it is when the quote does not name X there."""
+    asked = asked_count(question)
+    figure = item.claim.text
+    if asked is None or not asked.thing or not is_figure(figure):
+        return item
+    at = re.compile(rf"(?<![\w,.]){re.escape(figure)}((?:[ \t]+\S+){{1,3}})")
+    for span in item.spans:
+        for match in at.finditer(span.text):
+            words: list[str] = []
+            naming = 0  # the words up to the last that names the thing: "Kenyan police officers"
+            for word in match.group(1).split():
+                bare = word.rstrip(",;:”’\"'")
+                bare = bare[:-1] if bare.endswith(".") and bare.count(".") == 1 else bare
+                # A stop word, or an abbreviation ("U.S.") ends the phrase.
+                if bare.lower() in STOPWORDS or not re.fullmatch(r"[\w’'-]+", bare):
+                    break
+                words.append(bare)
+                if set(tokenize(bare)) & asked.thing:
+                    naming = len(words)
+                if bare != word:  # so does punctuation
+                    break
+            if naming:
+                named = Claim(f"{figure} {' '.join(words[:naming])}", item.claim.passages)
+                return CheckedClaim(named, item.spans, item.support)
+    return item
+
+
+def _same_fact(a: CheckedClaim, b: CheckedClaim) -> bool:
+    """One claim repeats the other ("Murkomen" in "Kipchumba Murkomen"), and a figure in
+    both is bounded alike as its quote states it ("10 countries" is not "over 10
+    countries"; "3,100" citing "more than 3,100 troops" is "more than 3,100")."""
+    fa, fb = fold(a.claim.text), fold(b.claim.text)
+    return (fa in fb or fb in fa) and stated_bound(a) == stated_bound(b)
 
 
 def compose(question: str, checked: list[CheckedClaim]) -> Answer:
@@ -485,8 +543,8 @@ def compose(question: str, checked: list[CheckedClaim]) -> Answer:
     groups: list[tuple[str, list[int], list[CheckedClaim]]] = []
     for item in checked:
         refs = [cite(span, item.support) for span in item.spans]
-        for text, group_refs, members in groups:
-            if _same_fact(text, item.claim.text):
+        for _, group_refs, members in groups:
+            if _same_fact(members[0], item):
                 group_refs.extend(n for n in refs if n not in group_refs)
                 members.append(item)
                 break
@@ -497,7 +555,7 @@ def compose(question: str, checked: list[CheckedClaim]) -> Answer:
     numeric = [g for g in groups if numbers_in(g[0])]
     sources = {span.source for g in numeric for m in g[2] for span in m.spans}
     if (len(numeric) >= 2 and len(sources) >= 2
-            and len({frozenset(numbers_in(g[0])) for g in numeric}) >= 2):
+            and len({(frozenset(numbers_in(g[0])), stated_bound(g[2][0])) for g in numeric}) >= 2):
         conflicts.append(Conflict(topic=question, claims=tuple(
             ConflictClaim(g[0], g[1][0]) for g in numeric)))
 
@@ -558,10 +616,10 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
         conflict_threshold)
     if checked:
         checked += find_disagreements(question, checked, evidence + (extra_evidence or []),
-                                      llm, conflict_threshold)
+                                      llm, conflict_threshold, documents)
     timings["verify_s"] = time.perf_counter() - started
     if checked:
-        result = compose(question, checked)
+        result = compose(question, [with_counted_thing(question, c) for c in checked])
     else:
         result = insufficient(question, evidence, "No passage states the answer." if not claims
                               else "The proposed answer is not stated by the sources.")

@@ -356,6 +356,23 @@ def number_phrases(text: str) -> list[tuple[str, frozenset[float]]]:
     return phrases
 
 
+_STRICT_BOUND = re.compile(r"\b(?:(more than|over)|(just under))\s+(?=\d)", re.IGNORECASE)
+
+
+def strict_bound(figure: str) -> str:
+    """How a figure is bounded: ">" for "over 10" or "more than 10", "<" for "just under
+    800", "" for a figure stated as it is or only approximately ("about 10")."""
+    match = _STRICT_BOUND.search(figure)
+    if match is None:
+        return ""
+    return ">" if match.group(1) else "<"
+
+
+def is_figure(text: str) -> bool:
+    """The text is one figure as written ("10", "over 1 million"), nothing more."""
+    return _NUMBER_PHRASE.fullmatch(text.strip()) is not None
+
+
 _DAY_DATE = re.compile(
     rf"\b(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})"
     rf"|({_MONTH_NAMES})\s+\d{{1,2}}(?:st|nd|rd|th)?,?)\s+(\d{{4}})\b")
@@ -378,6 +395,31 @@ def fuller_dates(claim: str, text: str) -> list[tuple[str, str]]:
         previous_end = match.end()
         if fold(match.group(1) or match.group(2)) == month and match.group(3) == year:
             found.append((re.sub(r"^the\s+", "", match.group()), lead))
+    return found
+
+
+_RELATIVE_YEAR = re.compile(r"\b(last|this|next) year\b", re.IGNORECASE)
+_YEAR_OFFSET = {"last": -1, "this": 0, "next": 1}
+
+
+def latest_dated_year(document: str) -> int | None:
+    """The year of the latest day-exact date a document gives ("January 10, 2025"): the
+    earliest year it can have been written in."""
+    years = [int(match.group(3)) for match in _DAY_DATE.finditer(document)]
+    return max(years) if years else None
+
+
+def relative_years(text: str, document: str) -> list[tuple[str, str, frozenset[float]]]:
+    """Years a sentence names relative to when its document was written: "last year" in an
+    article whose latest dated day is in 2025 gives ("last year (2024)", "last year",
+    {2024}). Nothing when the document dates no day."""
+    written = latest_dated_year(document)
+    if written is None:
+        return []
+    found = []
+    for match in _RELATIVE_YEAR.finditer(text):
+        year = written + _YEAR_OFFSET[match.group(1).lower()]
+        found.append((f"{match.group()} ({year})", match.group(), frozenset({float(year)})))
     return found
 
 
