@@ -313,9 +313,10 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
                        in number_phrases(sentence.text)]
             figures += relative_years(sentence.text, documents(sentence.source))
             for phrase, written, values in figures:
-                if not same_measure(values, claim_values) or (
-                        values & claim_values and not (values == claim_values
-                                                       and strict_bound(phrase) != claim_bound)):
+                bounded_otherwise = (values == claim_values
+                                     and strict_bound(phrase) != claim_bound)
+                if not same_measure(values, claim_values) or (values & claim_values
+                                                              and not bounded_otherwise):
                     continue
                 window = _window(sentence.text, written)
                 shared = len(window & claim_window)
