@@ -26,7 +26,7 @@ GOLD = ROOT / "eval" / "gold.jsonl"
 CACHE_DIR = Path.home() / ".cache" / "mss-qa" / "bench"
 # Other work on the machine skews every timing: recorded so a noisy run can be recognised.
 LOAD_AT_START = os.getloadavg()
-PACKAGES = ("mss-qa", "llama-cpp-python", "chromadb", "sentence-transformers")
+PACKAGES = ("mss-qa", "llama-cpp-python", "chromadb", "onnxruntime", "sentence-transformers")
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
