@@ -403,8 +403,9 @@ _YEAR_OFFSET = {"last": -1, "this": 0, "next": 1}
 
 
 def latest_dated_year(document: str) -> int | None:
-    """The year of the latest day-exact date a document gives ("January 10, 2025"): the
-    earliest year it can have been written in."""
+    """The year of the latest day-exact date a document gives ("January 10, 2025"), taken
+    as the year it was written in: right for news that dates what has happened, misled by a
+    day announced for the future."""
     years = [int(match.group(3)) for match in _DAY_DATE.finditer(document)]
     return max(years) if years else None
 
