@@ -248,13 +248,19 @@ def test_relative_years_take_the_year_from_the_documents_latest_dated_day() -> N
     document = ("Training began on 27th August 2024 and cadets graduated on January 10, 2025. "
                 "Cops began deploying in June 2024. The UN said 5,600 died last year.")
     assert latest_dated_year(document) == 2025  # "June 2024" names no day
-    assert relative_years("The UN said 5,600 died last year.", document) == [
+    assert relative_years("The UN said 5,600 died last year.", lambda: document) == [
         ("last year (2024)", "last year", frozenset({2024.0}))]
-    assert relative_years("This year, and next year too.", document) == [
+    assert relative_years("This year, and next year too.", lambda: document) == [
         ("This year (2025)", "This year", frozenset({2025.0})),
         ("next year (2026)", "next year", frozenset({2026.0}))]
     assert latest_dated_year("Deployed in June 2024, last year.") is None
-    assert relative_years("5,600 died last year.", "Deployed in June 2024, last year.") == []
+    undated = "Deployed in June 2024, last year."
+    assert relative_years("5,600 died last year.", lambda: undated) == []
+
+    def unread() -> str:
+        raise AssertionError("a sentence without a relative year reads no document")
+
+    assert relative_years("5,600 died in 2023.", unread) == []
 
 
 def test_strict_bounds_and_bare_figures() -> None:

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
@@ -311,7 +312,7 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
                          if s.source not in claim_sources):
             figures = [(phrase, phrase, values) for phrase, values
                        in number_phrases(sentence.text)]
-            figures += relative_years(sentence.text, documents(sentence.source))
+            figures += relative_years(sentence.text, partial(documents, sentence.source))
             for phrase, written, values in figures:
                 bounded_otherwise = (values == claim_values
                                      and strict_bound(phrase) != claim_bound)

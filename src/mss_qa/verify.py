@@ -10,6 +10,7 @@ import ast
 import operator
 import re
 import unicodedata
+from collections.abc import Callable
 
 from mss_qa.lexicon import COUNTRY_OF
 from mss_qa.retrieve import STOPWORDS
@@ -410,15 +411,18 @@ def latest_dated_year(document: str) -> int | None:
     return max(years) if years else None
 
 
-def relative_years(text: str, document: str) -> list[tuple[str, str, frozenset[float]]]:
+def relative_years(text: str, document: Callable[[], str]
+                   ) -> list[tuple[str, str, frozenset[float]]]:
     """Years a sentence names relative to when its document was written: "last year" in an
     article whose latest dated day is in 2025 gives ("last year (2024)", "last year",
-    {2024}). Nothing when the document dates no day."""
-    written = latest_dated_year(document)
+    {2024}). Nothing when the document dates no day. The document is read only for a
+    sentence that names such a year."""
+    matches = list(_RELATIVE_YEAR.finditer(text))
+    written = latest_dated_year(document()) if matches else None
     if written is None:
         return []
     found = []
-    for match in _RELATIVE_YEAR.finditer(text):
+    for match in matches:
         year = written + _YEAR_OFFSET[match.group(1).lower()]
         found.append((f"{match.group()} ({year})", match.group(), frozenset({float(year)})))
     return found
