@@ -63,8 +63,6 @@ class MiniLMEmbedder:
     name = MINILM
 
     def __init__(self, model_dir: Path) -> None:
-        from tokenizers import Tokenizer
-
         source = _packaged_minilm()
         self.onnx_path = onnx_file(model_dir)
         if not self.onnx_path.is_file():
@@ -75,10 +73,7 @@ class MiniLMEmbedder:
             log.warning("%s cannot be loaded (%s); exporting it again", self.onnx_path, exc)
             export_onnx(source, self.onnx_path)
             self._session = _session(self.onnx_path)
-        tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
-        tokenizer.no_padding()  # the packaged tokenizer pads to 128; batches pad themselves
-        tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer: Tokenizer = tokenizer
+        self._tokenizer = _tokenizer(source)
 
     def embed(self, texts: list[str]) -> Vectors:
         vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
@@ -151,8 +146,7 @@ def export_onnx(source: Path, target: Path) -> None:
         def forward(self, ids: Any, mask: Any, types: Any) -> Any:
             return self.bert(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
 
-    tokenizer = _probe_tokenizer(source)
-    probe = np.array([tokenizer.encode(_PROBE).ids], dtype=np.int64)
+    probe = np.array([_tokenizer(source).encode(_PROBE).ids], dtype=np.int64)
     ids = torch.from_numpy(probe)
     mask = torch.ones_like(ids)
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -185,11 +179,14 @@ def export_onnx(source: Path, target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _probe_tokenizer(source: Path) -> Tokenizer:
+def _tokenizer(source: Path) -> Tokenizer:
+    """The packaged model's tokenizer, cutting texts at MAX_TOKENS and padding nothing (it
+    pads to 128 as shipped; batches pad themselves)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
     tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
     return tokenizer
 
 
