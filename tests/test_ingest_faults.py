@@ -86,6 +86,8 @@ class Ingest:
             **os.environ,
             "MSS_QA_INDEX_DIR": str(settings.index_dir),
             "MSS_QA_COLLECTION": settings.collection,
+            # A child that hangs can be made to print where each of its threads is.
+            "PYTHONFAULTHANDLER": "1",
         }
         process = subprocess.Popen(
             [*CLI, "ingest", str(folder)],
@@ -105,10 +107,23 @@ class Ingest:
             if b"ingest:" in self.stderr:  # the progress bar: models loaded, files being read
                 self.writing.set()
 
-    def finish(self) -> str:
-        assert self.process.wait(timeout=900) == 0, self.stderr.decode(errors="replace")
+    def started(self, timeout: float) -> bool:
+        """Whether the progress bar appeared within `timeout` seconds; if not, the child is
+        aborted so that its stderr (see `why`) holds the Python stack of each thread."""
+        if self.writing.wait(timeout):
+            return True
+        self.process.send_signal(signal.SIGABRT)
+        self.process.wait(timeout=60)
         time.sleep(0.1)  # the reader thread drains the pipe
+        return False
+
+    def why(self) -> str:
         return self.stderr.decode(errors="replace")
+
+    def finish(self) -> str:
+        assert self.process.wait(timeout=900) == 0, self.why()
+        time.sleep(0.1)  # the reader thread drains the pipe
+        return self.why()
 
 
 def check_index(settings: Settings, embedder: Embedder, versions: list[dict[str, str]]) -> str:
@@ -158,7 +173,7 @@ def test_killing_ingest_at_random_points_never_leaves_a_wrong_index(
     for version in range(1, ROUNDS + 1):
         new = write_corpus(folder, version)
         run = Ingest.start(folder, settings)
-        assert run.writing.wait(timeout=600), run.stderr.decode(errors="replace")
+        assert run.started(timeout=600), run.why()
         delay = rng.uniform(0, seconds)
         time.sleep(delay)
         run.process.send_signal(signal.SIGKILL)
