@@ -64,3 +64,73 @@ def test_the_checking_context_outlives_a_dropped_answering_context() -> None:
     gc.collect()
     again = load_llm(Settings(generator="qwen-0.5b"))
     assert again.yes_probability(QUESTION) == pytest.approx(expected, abs=0.03)
+
+
+@pytest.fixture(scope="module")
+def small_llm() -> LocalLlama:
+    llm = load_llm(Settings(generator="qwen-0.5b"))
+    assert isinstance(llm, LocalLlama)
+    return llm
+
+
+def _forget(llm: LocalLlama) -> None:
+    """Empty the answering context's KV cache. llama.cpp's logits differ in the last bits
+    between a prompt read in one batch and one whose end is read on its own, and with a
+    near tie that changes the greedy output: compared generations start alike."""
+    llm._llm.n_tokens = 0
+
+
+def _library_greedy(llm: LocalLlama, messages: list[Message], max_tokens: int) -> str:
+    """llama-cpp-python's own greedy completion of the same prompt, for comparison."""
+    from mss_qa.backends.llm import chatml
+
+    _forget(llm)
+    out = llm._llm.create_completion(chatml(messages), max_tokens=max_tokens, temperature=0.0,
+                                     top_k=1, stop=["<|im_end|>", "<|endoftext|>"])
+    return str(out["choices"][0]["text"])
+
+
+@pytest.mark.parametrize("prompt", [
+    "Say hello.",
+    "Repeat exactly, nothing else: Jovenel Moïse, Port‑au‑Prince, 80%, “Viv Ansanm”.",
+    # "ꙮ" (U+A66E) is two tokens, neither of them valid UTF-8 on its own.
+    "Repeat exactly, nothing else: ꙮ ꙮ",
+    "Name three colours, separated by commas.",
+])
+def test_greedy_stream_writes_what_llama_cpp_would(small_llm: LocalLlama, prompt: str) -> None:
+    messages = [Message("user", prompt)]
+    expected = _library_greedy(small_llm, messages, 24)
+    _forget(small_llm)
+    pieces = list(small_llm.stream(messages, 24))
+    assert "".join(pieces) == expected
+    assert "�" not in "".join(pieces)  # characters split over several tokens come out whole
+
+
+def test_stream_after_token_probability_reuses_the_prompt_and_nothing_stale(
+        small_llm: LocalLlama) -> None:
+    first = [Message("user", "Which planet do we live on? Answer in one word.")]
+    second = [Message("user", "Name three colours, separated by commas.")]
+    _forget(small_llm)
+    alone = small_llm.complete(first, 12)
+    _forget(small_llm)
+    earth = small_llm.token_probability(first, "Earth")
+    _forget(small_llm)
+    red = small_llm.token_probability(second, "Red")
+    assert earth > 0.3 and red > 0.3
+
+    _forget(small_llm)
+    small_llm.token_probability(first, "Earth")
+    # Generation starts from the logits just computed for the same prompt.
+    assert small_llm.complete(first, 12) == alone
+    # Those logits answer for neither another prompt nor the same prompt once generated
+    # tokens follow it in the context.
+    assert small_llm.token_probability(second, "Red") == pytest.approx(red, abs=0.05)
+    small_llm.complete(second, 12)
+    assert small_llm.token_probability(second, "Red") == pytest.approx(red, abs=0.05)
+    assert small_llm.token_probability(first, "Earth") == pytest.approx(earth, abs=0.05)
+
+
+def test_stream_stops_at_max_tokens(small_llm: LocalLlama) -> None:
+    messages = [Message("user", "Count from one to one hundred in words.")]
+    pieces = list(small_llm.stream(messages, 5))
+    assert 1 <= len(pieces) <= 5
