@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from mss_qa.answer import distinct_passages, passages_block
 from mss_qa.pipeline import Pipeline
 from mss_qa.retrieve import BM25, reciprocal_rank_fusion, split_scope, tokenize
+from mss_qa.settings import ROOT
 
 
 def test_tokenize_folds_numbers_and_plurals() -> None:
@@ -109,3 +113,24 @@ def test_a_passage_that_refers_back_comes_with_the_sentence_before(
     assert also.sentences[0].end <= also.start
     document = small_pipeline.source_text(also.source)
     assert all(document[s.start:s.end] == s.text for s in also.sentences)
+
+
+def test_the_generator_sees_each_retrieved_sentence_once(small_pipeline: Pipeline) -> None:
+    """A chunk retrieved with the sentence before it repeats that sentence when its own
+    chunk ranks higher: the passages show it once, and a chunk with nothing new is left
+    out, so the generator reads fewer tokens and cites one place for one sentence."""
+    gold = [json.loads(line) for line in (ROOT / "eval" / "gold.jsonl").open()]
+    repeated = 0
+    for item in gold:
+        evidence = small_pipeline.retriever.retrieve(item["question"], top_k=4)
+        distinct = distinct_passages(evidence)
+        block = passages_block(distinct)
+        retrieved = {(s.source, s.start): s.text for e in evidence for s in e.chunk.sentences}
+        shown = [" ".join(text.split()) for text in retrieved.values()]
+        assert all(block.count(text) == 1 for text in shown), item["id"]
+        assert block.count("\n") == len(distinct) - 1
+        repeated += len(distinct) < len(evidence)
+        # A passage left out held nothing the others do not show.
+        assert all(" ".join(s.text.split()) in block
+                   for e in evidence if e not in distinct for s in e.chunk.sentences)
+    assert repeated >= 1  # the seeds do retrieve such pairs (the second contingent's welcome)

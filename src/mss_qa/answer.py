@@ -69,12 +69,29 @@ class CheckedClaim:
 
 
 def passages_block(evidence: list[Evidence]) -> str:
-    """The evidence as numbered lines, debris between sentences left out."""
+    """The evidence as numbered lines, debris between sentences left out, and each sentence
+    shown once: a chunk retrieved with the sentence before it (see the retriever's
+    `_in_context`) repeats that sentence when its own chunk ranks higher."""
     lines = []
+    shown: set[tuple[str, int]] = set()
     for i, item in enumerate(evidence, start=1):
-        text = " ".join(s.text for s in item.chunk.sentences)
+        text = " ".join(s.text for s in item.chunk.sentences
+                        if (s.source, s.start) not in shown)
+        shown.update((s.source, s.start) for s in item.chunk.sentences)
         lines.append(f"[{i}] {' '.join(text.split())}")
     return "\n".join(lines)
+
+
+def distinct_passages(evidence: list[Evidence]) -> list[Evidence]:
+    """The evidence less the chunks whose every sentence a higher-ranked chunk holds."""
+    kept = []
+    shown: set[tuple[str, int]] = set()
+    for item in evidence:
+        sentences = {(s.source, s.start) for s in item.chunk.sentences}
+        if not sentences <= shown:
+            kept.append(item)
+        shown |= sentences
+    return kept
 
 
 def answer_messages(question: str, evidence: list[Evidence]) -> list[Message]:
@@ -599,6 +616,7 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
         return insufficient(question, evidence, "Nothing in the collection matches the question.")
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    evidence = distinct_passages(evidence)
     messages = answer_messages(question, evidence)
     # How strongly the generator leans to "NONE": a claim then needs stronger support. This
     # evaluates the prompt, which the generation below reuses from the KV cache.
