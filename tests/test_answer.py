@@ -146,6 +146,51 @@ def test_years_are_only_compared_with_years() -> None:
     assert [f.claim.text for f in found] == ["June 2024"]
 
 
+def test_a_share_or_a_day_is_not_compared_with_a_count() -> None:
+    """A death toll is not checked against the share of a city the gangs hold, nor a day of
+    the month against a number of officers: each such check cost a reading of the sentence
+    and could only end in a false conflict. (Sentences from the seed articles.)"""
+    share = ("Haiti has been plagued by gang violence, with an estimated 80% of Port-au-Prince "
+             "under gang control since the 2021 assassination of President Jovenel Moïse.")
+    toll = [_checked("5,600", "a.txt", 0, "Haiti has been grappling with severe gang violence, "
+                     "which claimed over 5,600 lives in 2023 alone, according to the United "
+                     "Nations.")]
+    evidence = [_evidence("b.txt", share)]
+    checker = _AlwaysYes()
+    assert find_disagreements(
+        "According to the United Nations, how many people were killed by gang violence in "
+        "Haiti in a single year?", toll, evidence, checker, 0.5,
+        _documents(evidence)) == []  # type: ignore[arg-type]
+    landed = [_checked("January 18", "a.txt", 0, "It was his first comment since the new team "
+                       "of 217 officers landed in Haiti on January 18.")]
+    evidence = [_evidence("b.txt", "These new arrivals will join the 200 Kenyan police "
+                                   "officers already there for approximately two weeks, "
+                                   "bringing the total number of Kenyan police officers "
+                                   "deployed in Haiti to 400.")]
+    assert find_disagreements(
+        "On what date did the new team of 217 Kenyan officers land in Haiti?", landed,
+        evidence, checker, 0.5, _documents(evidence)) == []  # type: ignore[arg-type]
+    assert checker.checked == []
+    # A share is still compared with a share.
+    evidence = [_evidence("b.txt", share.replace("80%", "90%"))]
+    found = find_disagreements("What share of Port-au-Prince do gangs control?",
+                               [_checked("80%", "a.txt", 0, "Gangs control 80% of the "
+                                         "capital, Port-au-Prince.")], evidence, checker, 0.5,
+                               _documents(evidence))  # type: ignore[arg-type]
+    assert [f.claim.text for f in found] == ["90%"]
+
+
+def test_a_candidate_best_for_two_claims_is_checked_and_reported_once() -> None:
+    kept = [_checked("5,600", "a.txt", 0, "Gang violence killed 5,600 people last year."),
+            _checked("5,600", "b.txt", 0, "Gangs killed 5,600 people in Haiti last year.")]
+    evidence = [_evidence("c.txt", "Gang violence killed 4,000 people in Haiti last year.")]
+    checker = _AlwaysYes()
+    found = find_disagreements("How many people did gang violence kill last year?", kept,
+                               evidence, checker, 0.5, _documents(evidence))  # type: ignore[arg-type]
+    assert [f.claim.text for f in found] == ["4,000"]
+    assert len(checker.checked) == 1
+
+
 def test_last_year_is_read_against_the_articles_latest_date() -> None:
     question = "In which year did gang violence kill more than 5,600 people in Haiti?"
     kept = [_checked("2023", "a.txt", 0,

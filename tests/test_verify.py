@@ -11,6 +11,7 @@ from mss_qa.verify import (
     calculation_readings,
     derived_numbers,
     expected_answer_type,
+    figure_kind,
     fuller_dates,
     is_figure,
     latest_dated_year,
@@ -159,6 +160,19 @@ def test_number_phrases_keep_their_qualifiers() -> None:
                                                     "June 2024"]
     assert same_measure(frozenset({2023.0}), frozenset({2024.0}))
     assert not same_measure(frozenset({2023.0}), frozenset({600.0}))
+
+
+@pytest.mark.parametrize(("figure", "kind"), [
+    ("80%", "percent"), ("more than 80 per cent", "percent"),
+    ("January 26", "day"), ("January 26, 2025", "day"),
+    ("June 2024", "year"), ("2023", "year"), ("last year (2024)", "year"),
+    ("5,600 people", "quantity"), ("over 1 million Haitians", "quantity"),
+    ("nine months", "quantity"),
+    # A calculation is the kind of its result, not of the dates it counts between.
+    ("8 months (October 2023 to June 2024)", "quantity"),
+])
+def test_figure_kind(figure: str, kind: str) -> None:
+    assert figure_kind(figure) == kind
 
 
 @pytest.mark.parametrize(("question", "expected"), [

@@ -40,6 +40,7 @@ from mss_qa.verify import (
     content_overlap,
     derived_numbers,
     expected_answer_type,
+    figure_kind,
     fold,
     fuller_dates,
     is_figure,
@@ -242,8 +243,9 @@ def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
         return claim, support
     text = " ".join(span.text for span in spans)
     best = CheckedClaim(claim, spans, support)
+    kind = figure_kind(claim.text)
     for phrase, other in _figures(text):
-        if other & values or not same_measure(other, values):
+        if other & values or not same_measure(other, values) or figure_kind(phrase) != kind:
             continue
         candidate = Claim(phrase, claim.passages)
         checked = CheckedClaim(candidate, spans,
@@ -265,21 +267,26 @@ def closer_figure(claim: Claim, spans: tuple[Span, ...], question: str,
     if not values or derived_numbers(claim.text):
         return claim, spans, support
     asked = frozenset(numbers_in(question))
+    kind = figure_kind(claim.text)
+
+    def rivals(phrase: str, other: frozenset[float]) -> bool:
+        return (not (other & values or other <= asked) and same_measure(other, values)
+                and figure_kind(phrase) == kind)
+
     here = content_overlap(question, " ".join(span.text for span in spans))
     best: tuple[float, int, Span] | None = None
     for i, item in enumerate(evidence):
         for sentence in item.chunk.sentences:
             overlap = content_overlap(question, sentence.text)
             if overlap > here and (best is None or overlap > best[0]) and any(
-                    not (other & values or other <= asked) and same_measure(other, values)
-                    for _, other in _figures(sentence.text)):
+                    rivals(phrase, other) for phrase, other in _figures(sentence.text)):
                 best = (overlap, i, sentence)
     if best is None:
         return claim, spans, support
     _, i, sentence = best
     result = CheckedClaim(claim, spans, support)
     for phrase, other in _figures(sentence.text):
-        if other & values or other <= asked or not same_measure(other, values):
+        if not rivals(phrase, other):
             continue
         candidate = Claim(phrase, (i + 1,))
         checked = CheckedClaim(candidate, (sentence,),
@@ -314,11 +321,13 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
     """
     question_terms = set(tokenize(question))
     found: list[CheckedClaim] = []
+    checked: set[tuple[str, Span]] = set()
     for item in kept:
         claim_values = frozenset(numbers_in(item.claim.text))
         if not claim_values:
             continue
         claim_bound = stated_bound(item)
+        claim_kind = figure_kind(item.claim.text)
         claim_sources = {span.source for span in item.spans}
         claim_window = set().union(*(_window(span.text, phrase)
                                      for span in item.spans
@@ -333,8 +342,8 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
             for phrase, written, values in figures:
                 bounded_otherwise = (values == claim_values
                                      and strict_bound(phrase) != claim_bound)
-                if not same_measure(values, claim_values) or (values & claim_values
-                                                              and not bounded_otherwise):
+                if (not same_measure(values, claim_values) or figure_kind(phrase) != claim_kind
+                        or (values & claim_values and not bounded_otherwise)):
                     continue
                 window = _window(sentence.text, written)
                 shared = len(window & claim_window)
@@ -346,6 +355,9 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
         if not candidates:
             continue
         _, phrase, written, sentence = max(candidates, key=lambda c: c[0])
+        if (phrase, sentence) in checked:  # the best candidate for an earlier claim too
+            continue
+        checked.add((phrase, sentence))
         # Checked as the sentence words it ("last year"), reported with the year it means.
         support = support_probability(Claim(written, ()), (sentence,), question, llm)
         if support >= threshold:
@@ -490,9 +502,11 @@ def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_thre
     described = {id(c): names_counted(question, c) for c in figures}
     best = max(figures, key=lambda c: (described[id(c)], c.support))
     best_values = frozenset(numbers_in(best.claim.text))
+    best_kind = figure_kind(best.claim.text)
     return [c for c in checked if c is best
             or (c.support >= conflict_threshold and described[id(c)] >= described[id(best)])
             or not same_measure(frozenset(numbers_in(c.claim.text)), best_values)
+            or figure_kind(c.claim.text) != best_kind
             or frozenset(numbers_in(c.claim.text)) == best_values]
 
 

@@ -472,6 +472,28 @@ def same_measure(a: frozenset[float], b: frozenset[float]) -> bool:
     return bool(a) and bool(b) and all(is_year(v) for v in a) == all(is_year(v) for v in b)
 
 
+_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
+_MONTH_NAME = re.compile(rf"\b(?:{_MONTH_NAMES})\b", re.IGNORECASE)
+
+
+def figure_kind(text: str) -> str:
+    """What the first figure of `text` measures, as far as its own words tell: "percent"
+    ("80%"), "day" (a day of a month: "January 26"), "year" ("2024", "June 2024") or
+    "quantity" ("5,600", "over 1 million", "8 months (October 2023 to June 2024)"). A
+    share of a city and a death toll, or the 26th of January and 600 officers, are not
+    two answers to one question."""
+    phrases = number_phrases(text)
+    figure = phrases[0][0] if phrases else text
+    values = numbers_in(figure)
+    if _PERCENT.search(figure):
+        return "percent"
+    if _MONTH_NAME.search(figure) and not all(is_year(v) for v in values):
+        return "day"
+    if values and all(is_year(v) for v in values):
+        return "year"
+    return "quantity"
+
+
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CURRENCY = re.compile(r"[$€£]|\b(?:dollars?|usd|euros?|shillings?|pounds?|gourdes?|kes)\b",
                        re.IGNORECASE)
