@@ -69,30 +69,31 @@ class CheckedClaim:
     support: float
 
 
+def _unshown(evidence: list[Evidence]) -> list[list[Span]]:
+    """Each item's sentences that no higher-ranked item holds: a chunk retrieved with the
+    sentence before it (see the retriever's `_in_context`) repeats that sentence when its
+    own chunk ranks higher."""
+    shown: set[Span] = set()
+    unshown = []
+    for item in evidence:
+        unshown.append([s for s in item.chunk.sentences if s not in shown])
+        shown.update(item.chunk.sentences)
+    return unshown
+
+
 def passages_block(evidence: list[Evidence]) -> str:
-    """The evidence as numbered lines, debris between sentences left out, and each sentence
-    shown once: a chunk retrieved with the sentence before it (see the retriever's
-    `_in_context`) repeats that sentence when its own chunk ranks higher."""
+    """The evidence as numbered lines, debris between sentences left out, each sentence
+    shown once."""
     lines = []
-    shown: set[tuple[str, int]] = set()
-    for i, item in enumerate(evidence, start=1):
-        text = " ".join(s.text for s in item.chunk.sentences
-                        if (s.source, s.start) not in shown)
-        shown.update((s.source, s.start) for s in item.chunk.sentences)
+    for i, sentences in enumerate(_unshown(evidence), start=1):
+        text = " ".join(s.text for s in sentences)
         lines.append(f"[{i}] {' '.join(text.split())}")
     return "\n".join(lines)
 
 
 def distinct_passages(evidence: list[Evidence]) -> list[Evidence]:
     """The evidence less the chunks whose every sentence a higher-ranked chunk holds."""
-    kept = []
-    shown: set[tuple[str, int]] = set()
-    for item in evidence:
-        sentences = {(s.source, s.start) for s in item.chunk.sentences}
-        if not sentences <= shown:
-            kept.append(item)
-        shown |= sentences
-    return kept
+    return [item for item, new in zip(evidence, _unshown(evidence), strict=True) if new]
 
 
 def answer_messages(question: str, evidence: list[Evidence]) -> list[Message]:

@@ -66,7 +66,9 @@ class LocalLlama:
         self._stops = {self._llm.token_eos(), *(
             self._llm.tokenize(mark, add_bos=False, special=True)[0]
             for mark in (b"<|im_end|>", b"<|endoftext|>"))}
-        # The logits of the last prompt evaluated, and which context and length they are for.
+        # The logits of the last prompt evaluated, and which context and length they are for:
+        # valid while that context holds exactly that many tokens, which the prompt check in
+        # `_next_token_logits` makes sure of (decoding appends tokens).
         self._logits: Any = None
         self._evaluated: tuple[int, int] | None = None
 
@@ -99,7 +101,7 @@ class LocalLlama:
                 if text:
                     yield text
                 llm.eval([token])
-                logits = self._logits_after_eval(llm)
+                logits = _last_logits(llm)
             if tail := decoder.decode(b"", final=True):
                 yield tail
 
@@ -117,17 +119,9 @@ class LocalLlama:
         common = min(common, len(tokens) - 1)
         llm.n_tokens = common
         llm.eval(tokens[common:])
-        logits = self._logits_after_eval(llm)
+        logits = _last_logits(llm)
         self._logits, self._evaluated = logits, (id(llm), len(tokens))
         return logits
-
-    def _logits_after_eval(self, llm: Any) -> Any:
-        """The last position's logits (without logits_all llama.cpp keeps no others)."""
-        import numpy as np
-
-        self._evaluated = None
-        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
-        return logits.astype(np.float64)
 
     def yes_probability(self, messages: list[Message]) -> float:
         import numpy as np
@@ -147,6 +141,14 @@ class LocalLlama:
             logits = self._next_token_logits(self._llm, chatml(messages))
         probabilities = np.exp(logits - logits.max())
         return float(probabilities[token] / probabilities.sum())
+
+
+def _last_logits(llm: Any) -> Any:
+    """The last position's logits (without logits_all llama.cpp keeps no others)."""
+    import numpy as np
+
+    logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+    return logits.astype(np.float64)
 
 
 class OpenAICompatible:
