@@ -275,6 +275,45 @@ def test_a_speaker_named_before_a_quote_is_cited_with_the_quote() -> None:
     assert spans == (speaker, quote)
 
 
+def test_a_sentence_that_refers_back_is_cited_with_the_sentence_it_leans_on() -> None:
+    document = ("U.N. expert William O’Neill reported that the police lack capacity. He called "
+                "for helicopters and drones.")
+    named_end = document.index(" He")
+    he_start = document.index("He")
+    named = Span("a.txt", 0, named_end, document[:named_end])
+    called = Span("a.txt", he_start, len(document), document[he_start:])
+    # As retrieval hands it over: "He called ..." with the sentence that says who he is.
+    chunk = Chunk("a.txt:1", "a.txt", he_start, len(document), called.text, (named, called))
+    question = "What equipment did the U.N. expert call for?"
+    spans = locate_support(Claim("helicopters and drones", (1,)), question,
+                           [Evidence(chunk, 1.0, 1)], lambda _: document)
+    assert spans == (named, called)
+    # A chunk without an earlier sentence is cited on its own.
+    alone = Chunk("a.txt:1", "a.txt", he_start, len(document), called.text, (called,))
+    assert locate_support(Claim("helicopters and drones", (1,)), question,
+                          [Evidence(alone, 1.0, 1)], lambda _: document) == (called,)
+
+
+def test_a_claim_is_located_in_the_passage_that_holds_its_words() -> None:
+    texts = ["The UN reports that gangs control more than 80% of the capital.",
+             "O’Neill called for helicopters, night vision goggles and drones.",
+             "Officers patrol with drones."]
+    evidence = [Evidence(Chunk(f"{i}.txt:0", f"{i}.txt", 0, len(t), t,
+                               (Span(f"{i}.txt", 0, len(t), t),)), 1.0, i + 1)
+                for i, t in enumerate(texts)]
+
+    def located(claim: Claim) -> tuple[Span, ...] | None:
+        return locate_support(claim, "What equipment did O’Neill call for?", evidence,
+                              lambda name: texts[int(name[0])])
+
+    # The generator cited [1], which names none of it; [2] names all of it.
+    spans = located(Claim("helicopters, night vision goggles and drones", (1,)))
+    assert spans is not None and spans[0].source == "1.txt"
+    # A cited passage holding half of the claim's words or more keeps the citation.
+    spans = located(Claim("drones", (3,)))
+    assert spans is not None and spans[0].source == "2.txt"
+
+
 def test_a_sum_takes_the_operands_that_count_what_is_asked() -> None:
     first = "Nearly 438 people were kidnapped in the first three months of the year."
     second = ("Between April and June, over 1,379 people were killed or injured, and 428 were "

@@ -7,8 +7,10 @@ import pytest
 from mss_qa.types import Citation, Span
 from mss_qa.verify import (
     about_other_nationality,
+    asked_countries,
     best_supporting_span,
     calculation_readings,
+    countries_named,
     derived_numbers,
     expected_answer_type,
     figure_kind,
@@ -24,6 +26,7 @@ from mss_qa.verify import (
     restates_question,
     same_measure,
     settle_calculation,
+    source_names_asked_country,
     states_ranking,
     strict_bound,
     verify_citation,
@@ -244,6 +247,26 @@ def test_a_question_about_one_nationality_is_not_answered_from_another() -> None
     assert not about_other_nationality(
         "What delayed the Kenyan deployment?",
         "A court battle in Nairobi and congressional Republican opposition delayed it.")
+
+
+def test_the_country_asked_about_must_be_named_by_the_source() -> None:
+    # The country something is sent to is the setting; the other one is asked about.
+    assert asked_countries("How many soldiers has Chad sent to Haiti?") == {"chad"}
+    assert asked_countries("How many Jamaican officers are serving in Haiti?") == {"jamaica"}
+    assert asked_countries("How many people were displaced in Haiti?") == {"haiti"}
+    assert asked_countries("How many officers are deployed in El Salvador?") == {"el salvador"}
+    assert asked_countries("Who welcomed the officers at the airport?") == set()
+    kenyan_story = ("The new team of 217 officers landed in Haiti on January 18. Kenya promised "
+                    "1,000 police officers.")
+    assert not source_names_asked_country("How many soldiers has Chad sent to Haiti?",
+                                          kenyan_story)
+    assert source_names_asked_country("How many officers has Kenya sent to Haiti?",
+                                      kenyan_story)
+    assert source_names_asked_country("How many Kenyan officers landed?", kenyan_story)
+    assert source_names_asked_country("When did the officers land?", kenyan_story)
+    # A country is named by its capitalised name or its demonym, not by a lower-case word.
+    assert countries_named("Chadian troops and officers from Jamaica.") == {"chad", "jamaica"}
+    assert countries_named("a turkey and some china") == set()
 
 
 def test_a_month_and_year_can_be_made_the_full_date_of_what_is_asked() -> None:

@@ -53,6 +53,7 @@ from mss_qa.verify import (
     same_measure,
     settle_calculation,
     share_phrases,
+    source_names_asked_country,
     states_ranking,
     strict_bound,
     worded_fractions,
@@ -123,16 +124,21 @@ def locate_support(claim: Claim, question: str, evidence: list[Evidence],
                    documents: Callable[[str], str]) -> tuple[Span, ...] | None:
     """The sentence(s) that carry every number and name of the claim: first in the passages
     it cites, then in any retrieved passage (the generator sometimes cites the wrong number),
-    then in two passages together (for answers that combine two statements)."""
+    then in two passages together (for answers that combine two statements). A cited
+    passage that holds fewer than half of the claim's words gives way to the passage that
+    holds the most of them ("helicopters, night vision goggles, and drones [3]" where [4]
+    names them)."""
     cited = [n - 1 for n in claim.passages]
     order = cited + [i for i in range(len(evidence)) if i not in cited]
-    best: dict[int, Span] = {}
-    for i in order:
-        chunk = evidence[i].chunk
-        best[i] = best_supporting_span(claim.text, question, chunk.sentences,
-                                       documents(chunk.source))
-        if not literal_support(claim.text, best[i].text):
-            return _with_quote(best[i], chunk)
+    best = {i: best_supporting_span(claim.text, question, evidence[i].chunk.sentences,
+                                    documents(evidence[i].chunk.source)) for i in order}
+    carrying = [i for i in order if not literal_support(claim.text, best[i].text)]
+    if carrying:
+        words = {i: content_overlap(claim.text, best[i].text) for i in carrying}
+        chosen = carrying[0]
+        if words[chosen] < 0.5:
+            chosen = max(carrying, key=lambda i: words[i])  # the first of equals
+        return _with_context(best[chosen], evidence[chosen].chunk)
     for i, j in itertools.combinations(order, 2):
         pair = sorted((best[i], best[j]), key=lambda s: (s.source, s.start))
         if pair[0] != pair[1] and not literal_support(claim.text,
@@ -141,13 +147,14 @@ def locate_support(claim: Claim, question: str, evidence: list[Evidence],
     return None
 
 
-def _with_quote(span: Span, chunk: Chunk) -> tuple[Span, ...]:
-    """The speaker's sentence that retrieval put before a chunk opening with an attributed
-    quote ("…,” he said) is cited together with that quote: the name alone does not say
-    what was said."""
+def _with_context(span: Span, chunk: Chunk) -> tuple[Span, ...]:
+    """A chunk that retrieval gave an earlier sentence (its opening quotes someone named
+    there, or refers back: "He called for ...", "These new arrivals ...") is cited with both
+    sentences when either of them carries the claim: the name alone does not say what was
+    said, and "He called for helicopters" does not say who did."""
     sentences = chunk.sentences
-    if len(sentences) > 1 and span == sentences[0] and span.end <= chunk.start:
-        return (span, sentences[1])
+    if len(sentences) > 1 and sentences[0].end <= chunk.start and span in sentences[:2]:
+        return (sentences[0], sentences[1])
     return (span,)
 
 
@@ -172,7 +179,9 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         cited = " ".join(span.text for span in spans) if spans else ""
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not states_ranking(question, cited)
-                or about_other_nationality(question, cited, context)):
+                or about_other_nationality(question, cited, context)
+                or not any(source_names_asked_country(question, documents(span.source))
+                           for span in spans)):
             return None
         support = support_probability(claim, spans, question, llm)
         claim, support = _best_figure(claim, spans, question, llm, support, threshold)

@@ -558,6 +558,36 @@ def _nationalities(text: str) -> set[str]:
     return {COUNTRY_OF[m] for m in _DEMONYM.findall(fold(text))}
 
 
+def countries_named(text: str) -> set[str]:
+    """The countries the text names, by name ("landed in Haiti") or by demonym."""
+    folded = fold(text)
+    named = {c for c in set(COUNTRY_OF.values())
+             if c in folded and re.search(rf"\b{re.escape(c.title())}\b", text)}
+    return named | _nationalities(text)
+
+
+# A country something is sent to or happens in: "sent to Haiti", "serving in Haiti".
+_SETTING = re.compile(r"\b(?:to|in|into|inside|across)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
+
+
+def asked_countries(question: str) -> set[str]:
+    """The countries a question asks about: those it names, less the one something is sent
+    to or happens in when it names another ("How many soldiers has Chad sent to Haiti?"
+    asks about Chad)."""
+    named = countries_named(question)
+    setting = {fold(w) for w in _SETTING.findall(question)}
+    subjects = {c for c in named if c not in setting and not any(s.startswith(c) for s in setting)}
+    return subjects or named
+
+
+def source_names_asked_country(question: str, document: str) -> bool:
+    """The source document names (by name or demonym) a country the question asks about, or
+    the question asks about none. A document that never mentions Chad cannot say how many
+    soldiers Chad sent, whatever figure the sentence the generator cites holds."""
+    asked = asked_countries(question)
+    return not asked or bool(asked & countries_named(document))
+
+
 def _named(country: str, folded_text: str) -> bool:
     return country in folded_text or any(
         c == country and re.search(rf"\b{d}", folded_text) for d, c in COUNTRY_OF.items())
