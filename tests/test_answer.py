@@ -288,6 +288,12 @@ def test_a_sentence_that_refers_back_is_cited_with_the_sentence_it_leans_on() ->
     spans = locate_support(Claim("helicopters and drones", (1,)), question,
                            [Evidence(chunk, 1.0, 1)], lambda _: document)
     assert spans == (named, called)
+    # An opening that leans on no person ("These new arrivals ...") is cited on its own.
+    arrivals = document.replace("He called", "These arrivals asked")
+    asked = Span("a.txt", he_start, len(arrivals), arrivals[he_start:])
+    chunk = Chunk("a.txt:1", "a.txt", he_start, len(arrivals), asked.text, (named, asked))
+    assert locate_support(Claim("helicopters and drones", (1,)), question,
+                          [Evidence(chunk, 1.0, 1)], lambda _: arrivals) == (asked,)
     # A chunk without an earlier sentence is cited on its own.
     alone = Chunk("a.txt:1", "a.txt", he_start, len(document), called.text, (called,))
     assert locate_support(Claim("helicopters and drones", (1,)), question,

@@ -20,7 +20,7 @@ from functools import partial
 
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
-from mss_qa.retrieve import STOPWORDS, tokenize
+from mss_qa.retrieve import STOPWORDS, needs_named_person, tokenize
 from mss_qa.types import (
     Answer,
     Chunk,
@@ -148,12 +148,14 @@ def locate_support(claim: Claim, question: str, evidence: list[Evidence],
 
 
 def _with_context(span: Span, chunk: Chunk) -> tuple[Span, ...]:
-    """A chunk that retrieval gave an earlier sentence (its opening quotes someone named
-    there, or refers back: "He called for ...", "These new arrivals ...") is cited with both
-    sentences when either of them carries the claim: the name alone does not say what was
-    said, and "He called for helicopters" does not say who did."""
+    """A chunk that retrieval gave an earlier sentence naming the person its opening refers
+    to ("…,” he said", "He called for ...") is cited with both sentences when either of them
+    carries the claim: the name alone does not say what was said, and "He called for
+    helicopters" does not say who did."""
     sentences = chunk.sentences
-    if len(sentences) > 1 and sentences[0].end <= chunk.start and span in sentences[:2]:
+    if (len(sentences) > 1 and sentences[0].end <= chunk.start
+            and (span == sentences[0]
+                 or (span == sentences[1] and needs_named_person(span.text)))):
         return (sentences[0], sentences[1])
     return (span,)
 

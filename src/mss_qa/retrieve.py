@@ -216,6 +216,16 @@ _DANGLING = re.compile(r"^[^“\"]*[”\"],? (?:he|she|they) (?:said|added|wrote
 # A sentence that leans on the one before it: a pronoun opening, or "also".
 _REFERS_BACK = re.compile(r"^(?:He|She|They|It|Its|This|These|Those|Their|His|Her)\b"
                           r"|^[^.]*\b(?:also|too)\b")
+# A sentence whose subject is a person named before it: "He called for ...".
+_PERSON_BEFORE = re.compile(r"^(?:He|She|They|His|Her|Their)\b")
+
+
+def needs_named_person(sentence: str) -> bool:
+    """The sentence does not say who speaks or acts: an attributed quote ("…,” he said) or
+    a pronoun subject ("He called for helicopters")."""
+    return bool(_DANGLING.search(sentence) or _PERSON_BEFORE.search(sentence))
+
+
 # A sentence that says who spoke: "President William Ruto said ...".
 _ATTRIBUTION = re.compile(r"\b[A-Z][\w’'-]+ (?:said|says|told|wrote|added|posted)\b")
 
