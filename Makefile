@@ -19,7 +19,7 @@ INSTALLED    := $(VENV)/.installed-$(LLAMA_BUILD)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install models models-small index run browser test lint eval bench bench-quick clean
+.PHONY: install models models-small index run browser test lint eval eval-natural bench bench-quick clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
@@ -68,6 +68,10 @@ test: models-small browser
 ## The default model's eval, gated by eval/baseline.json.
 eval: models index
 	$(MSSQA) eval
+
+## The plainly worded questions of eval/natural.jsonl, gated by their own baseline.
+eval-natural: models index
+	$(MSSQA) eval --gold eval/natural.jsonl --baseline eval/baseline-natural.json --out eval/out/natural
 
 lint: install
 	$(VENV)/bin/ruff check src tests ui.py

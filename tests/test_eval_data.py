@@ -19,6 +19,8 @@ GOLD = ROOT / "eval" / "gold.jsonl"
 def sources() -> dict[str, str]:
     return {p.name: p.read_bytes().decode("utf-8") for p in SEEDS.glob("*.txt")}
 
+NATURAL = ROOT / "eval" / "natural.jsonl"
+
 
 def test_gold_set_is_valid_and_covers_every_kind(sources: dict[str, str]) -> None:
     items = load_gold(GOLD, sources)
@@ -31,6 +33,18 @@ def test_gold_set_is_valid_and_covers_every_kind(sources: dict[str, str]) -> Non
         for ev in item.evidence:
             assert sources[ev.source][ev.start : ev.end] == ev.quote
         assert item.answerable == (item.kind != "unanswerable")
+
+
+def test_the_plainly_worded_set_is_valid_and_new(sources: dict[str, str]) -> None:
+    items = load_gold(NATURAL, sources)
+    assert len(items) == 50
+    assert sum(not i.answerable for i in items) == 10
+    gold_questions = {i.question for i in load_gold(GOLD, sources)}
+    assert not gold_questions & {i.question for i in items}
+    assert not {i.id for i in load_gold(GOLD, sources)} & {i.id for i in items}
+    for item in items:
+        for ev in item.evidence:
+            assert sources[ev.source][ev.start : ev.end] == ev.quote
 
 
 def _write(tmp_path: Path, *rows: object) -> Path:
