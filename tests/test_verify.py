@@ -12,6 +12,7 @@ from mss_qa.verify import (
     calculation_readings,
     countries_named,
     derived_numbers,
+    describes_another_country,
     expected_answer_type,
     figure_kind,
     fuller_dates,
@@ -267,6 +268,25 @@ def test_the_country_asked_about_must_be_named_by_the_source() -> None:
     # A country is named by its capitalised name or its demonym, not by a lower-case word.
     assert countries_named("Chadian troops and officers from Jamaica.") == {"chad", "jamaica"}
     assert countries_named("a turkey and some china") == set()
+
+
+def test_a_claim_described_as_another_countrys_does_not_answer() -> None:
+    ruto = "Kenyan President William Ruto visited Haiti to review the progress."
+    assert describes_another_country("Who is the president of Haiti?", "William Ruto", ruto)
+    assert not describes_another_country("Who is the president of Kenya?", "William Ruto",
+                                         ruto)
+    # A figure is described by what follows it; the country things happen in does not count.
+    kenyans = "There are now 600 Kenya police officers in Haiti and 200 more will join them."
+    assert describes_another_country(
+        "How many police officers has Jamaica sent to Haiti?", "600", kenyans)
+    assert not describes_another_country("How many Kenyan officers are in Haiti?", "600",
+                                         kenyans)
+    assert not describes_another_country("How many officers are in Haiti?", "600", kenyans)
+    # A title without a country, or a claim the text does not hold, says nothing.
+    assert not describes_another_country(
+        "Which Haitian president was assassinated in 2021?", "Jovenel Moïse",
+        "Since the 2021 assassination of President Jovenel Moïse, gangs have spread.")
+    assert not describes_another_country("Who is the president of Haiti?", "Someone", ruto)
 
 
 def test_a_month_and_year_can_be_made_the_full_date_of_what_is_asked() -> None:

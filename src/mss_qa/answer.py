@@ -39,6 +39,7 @@ from mss_qa.verify import (
     clause_around,
     content_overlap,
     derived_numbers,
+    describes_another_country,
     expected_answer_type,
     figure_kind,
     fold,
@@ -182,6 +183,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not states_ranking(question, cited)
                 or about_other_nationality(question, cited, context)
+                or describes_another_country(question, claim.text, cited)
                 or not any(source_names_asked_country(question, documents(span.source))
                            for span in spans)):
             return None

@@ -570,14 +570,46 @@ def countries_named(text: str) -> set[str]:
 _SETTING = re.compile(r"\b(?:to|in|into|inside|across)\s+([A-Z][a-z]+(?: [A-Z][a-z]+)?)")
 
 
+def _setting(question: str, countries: set[str]) -> set[str]:
+    """Of `countries`, those the question sends something to or places something in."""
+    places = {fold(w) for w in _SETTING.findall(question)}
+    return {c for c in countries if any(p.startswith(c) for p in places)}
+
+
 def asked_countries(question: str) -> set[str]:
     """The countries a question asks about: those it names, less the one something is sent
     to or happens in when it names another ("How many soldiers has Chad sent to Haiti?"
     asks about Chad)."""
     named = countries_named(question)
-    setting = {fold(w) for w in _SETTING.findall(question)}
-    subjects = {c for c in named if c not in setting and not any(s.startswith(c) for s in setting)}
-    return subjects or named
+    return (named - _setting(question, named)) or named
+
+
+def describes_another_country(question: str, claim: str, cited_text: str) -> bool:
+    """The words the cited text puts with the claim name a country, and none the question
+    asks about: "Kenyan President William Ruto" does not answer "Who is the president of
+    Haiti?", nor "600 Kenya police officers in Haiti" "How many police officers has Jamaica
+    sent to Haiti?". For a name they are the three words before it (its title), for a
+    figure the three after it (what it counts). The country the question places things in
+    does not count, and a question that names no other ("How many officers are in Haiti?")
+    asks about no nationality."""
+    named = countries_named(question)
+    asked = named - _setting(question, named)
+    if not asked:
+        return False
+    figure = _NUMBER.search(claim)
+    if figure is not None:
+        at = re.search(rf"(?<![\d.,]){re.escape(figure.group())}(?!\d)", cited_text)
+        if at is None:
+            return False
+        words = cited_text[at.end():].split()[:3]
+    else:
+        index = cited_text.lower().find(claim.lower())
+        if index < 0:
+            return False
+        words = cited_text[:index].split()[-3:]
+    described = countries_named(" ".join(words))
+    described -= _setting(question, described)
+    return bool(described) and not described & asked
 
 
 def source_names_asked_country(question: str, document: str) -> bool:
