@@ -282,6 +282,10 @@ def test_a_claim_described_as_another_countrys_does_not_answer() -> None:
     assert not describes_another_country("How many Kenyan officers are in Haiti?", "600",
                                          kenyans)
     assert not describes_another_country("How many officers are in Haiti?", "600", kenyans)
+    # The figure is found whole: "1" is not the start of "1,379".
+    assert not describes_another_country(
+        "How many Haitian towns reopened one school?", "1",
+        "Over 1,379 Kenyan officers came; 1 school in a Haitian town reopened.")
     # A title without a country, or a claim the text does not hold, says nothing.
     assert not describes_another_country(
         "Which Haitian president was assassinated in 2021?", "Jovenel Moïse",

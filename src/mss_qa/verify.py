@@ -598,7 +598,7 @@ def describes_another_country(question: str, claim: str, cited_text: str) -> boo
         return False
     figure = _NUMBER.search(claim)
     if figure is not None:
-        at = re.search(rf"(?<![\d.,]){re.escape(figure.group())}(?!\d)", cited_text)
+        at = re.search(rf"(?<![\d.,]){re.escape(figure.group())}(?![.,]?\d)", cited_text)
         if at is None:
             return False
         words = cited_text[at.end():].split()[:3]
