@@ -174,6 +174,13 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
     kept = []
     expected = expected_answer_type(question)
     context = " ".join(e.chunk.text for e in evidence)
+    names_asked_country: dict[str, bool] = {}  # per source: each file is read and scanned once
+
+    def source_names_country(source: str) -> bool:
+        if source not in names_asked_country:
+            names_asked_country[source] = source_names_asked_country(question,
+                                                                     documents(source))
+        return names_asked_country[source]
 
     def check(claim: Claim) -> CheckedClaim | None:
         if restates_question(claim.text, question):
@@ -184,8 +191,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
                 or not states_ranking(question, cited)
                 or about_other_nationality(question, cited, context)
                 or describes_another_country(question, claim.text, cited)
-                or not any(source_names_asked_country(question, documents(span.source))
-                           for span in spans)):
+                or not any(source_names_country(span.source) for span in spans)):
             return None
         support = support_probability(claim, spans, question, llm)
         claim, support = _best_figure(claim, spans, question, llm, support, threshold)

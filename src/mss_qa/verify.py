@@ -576,12 +576,18 @@ def _setting(question: str, countries: set[str]) -> set[str]:
     return {c for c in countries if any(p.startswith(c) for p in places)}
 
 
+def _unplaced_countries(question: str) -> set[str]:
+    """The countries a question names, less those it sends something to or places
+    something in."""
+    named = countries_named(question)
+    return named - _setting(question, named)
+
+
 def asked_countries(question: str) -> set[str]:
     """The countries a question asks about: those it names, less the one something is sent
     to or happens in when it names another ("How many soldiers has Chad sent to Haiti?"
     asks about Chad)."""
-    named = countries_named(question)
-    return (named - _setting(question, named)) or named
+    return _unplaced_countries(question) or countries_named(question)
 
 
 def describes_another_country(question: str, claim: str, cited_text: str) -> bool:
@@ -592,8 +598,7 @@ def describes_another_country(question: str, claim: str, cited_text: str) -> boo
     figure the three after it (what it counts). The country the question places things in
     does not count, and a question that names no other ("How many officers are in Haiti?")
     asks about no nationality."""
-    named = countries_named(question)
-    asked = named - _setting(question, named)
+    asked = _unplaced_countries(question)
     if not asked:
         return False
     figure = _NUMBER.search(claim)
