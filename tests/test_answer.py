@@ -261,15 +261,22 @@ def test_a_figure_described_like_the_question_replaces_a_neighbouring_one() -> N
     assert same == (claim, spans, 0.95)
 
 
+def _opening_with_earlier(document: str, first_end: int, second_start: int
+                          ) -> tuple[Span, Span, Chunk]:
+    """The first sentence of `document` (to `first_end`), the one from `second_start`, and
+    the chunk of the second as retrieval hands it over: the first put before it."""
+    first = Span("a.txt", 0, first_end, document[:first_end])
+    second = Span("a.txt", second_start, len(document), document[second_start:])
+    return first, second, Chunk("a.txt:1", "a.txt", second_start, len(document), second.text,
+                                (first, second))
+
+
 def test_a_speaker_named_before_a_quote_is_cited_with_the_quote() -> None:
     document = ("President William Ruto said the team has intensified patrols. “Officers patrol "
                 "the cities. Order has been restored in several towns,” he said in a post.")
-    speaker_end = document.index(" “")
-    quote_start = document.index("Order")
-    speaker = Span("a.txt", 0, speaker_end, document[:speaker_end])
-    quote = Span("a.txt", quote_start, len(document), document[quote_start:])
-    # As retrieval hands it over: the chunk opens with the quote, the speaker put before it.
-    chunk = Chunk("a.txt:1", "a.txt", quote_start, len(document), quote.text, (speaker, quote))
+    # The chunk opens with the quote, the speaker put before it.
+    speaker, quote, chunk = _opening_with_earlier(document, document.index(" “"),
+                                                  document.index("Order"))
     spans = locate_support(Claim("William Ruto", (1,)), "Who posted that order was restored?",
                            [Evidence(chunk, 1.0, 1)], lambda _: document)
     assert spans == (speaker, quote)
@@ -278,20 +285,16 @@ def test_a_speaker_named_before_a_quote_is_cited_with_the_quote() -> None:
 def test_a_sentence_that_refers_back_is_cited_with_the_sentence_it_leans_on() -> None:
     document = ("U.N. expert William O’Neill reported that the police lack capacity. He called "
                 "for helicopters and drones.")
-    named_end = document.index(" He")
     he_start = document.index("He")
-    named = Span("a.txt", 0, named_end, document[:named_end])
-    called = Span("a.txt", he_start, len(document), document[he_start:])
-    # As retrieval hands it over: "He called ..." with the sentence that says who he is.
-    chunk = Chunk("a.txt:1", "a.txt", he_start, len(document), called.text, (named, called))
+    # "He called ..." with the sentence that says who he is.
+    named, called, chunk = _opening_with_earlier(document, document.index(" He"), he_start)
     question = "What equipment did the U.N. expert call for?"
     spans = locate_support(Claim("helicopters and drones", (1,)), question,
                            [Evidence(chunk, 1.0, 1)], lambda _: document)
     assert spans == (named, called)
     # An opening that leans on no person ("These new arrivals ...") is cited on its own.
     arrivals = document.replace("He called", "These arrivals asked")
-    asked = Span("a.txt", he_start, len(arrivals), arrivals[he_start:])
-    chunk = Chunk("a.txt:1", "a.txt", he_start, len(arrivals), asked.text, (named, asked))
+    named, asked, chunk = _opening_with_earlier(arrivals, arrivals.index(" These"), he_start)
     assert locate_support(Claim("helicopters and drones", (1,)), question,
                           [Evidence(chunk, 1.0, 1)], lambda _: arrivals) == (asked,)
     # A chunk without an earlier sentence is cited on its own.
