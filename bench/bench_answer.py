@@ -120,8 +120,11 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
         model = answering_context(pipeline)
 
         records, questions = [], []
+        prefill = getattr(pipeline.llm, "prefill", None)
         for item in items:
             cached = [] if model is None else model.input_ids[: model.n_tokens].tolist()
+            checked = None if prefill is None else (prefill["check"].prompts,
+                                                    prefill["check"].tokens)
             pieces: list[str] = []
             first_token: list[float] = []
 
@@ -149,6 +152,9 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
                 # llama.cpp reuses the longest prefix already in the context's KV cache.
                 row["prefilled_tokens"] = len(prompt) - common_prefix(cached, prompt)
                 row["output_tokens"] = len(model.tokenize(output, add_bos=False, special=False))
+            if prefill is not None and checked is not None:
+                row["check_prompts"] = prefill["check"].prompts - checked[0]
+                row["check_tokens"] = prefill["check"].tokens - checked[1]
             questions.append(row)
             records.append({"answer": result.to_dict(), "latency_s": seconds})
         summary = summarize(items, records, default_metrics(sources.get))
@@ -203,6 +209,8 @@ def speed_row(result: dict[str, Any]) -> list[Any]:
         _common.mean(values("prompt_tokens")),
         _common.mean(values("prefilled_tokens")),
         _common.mean(values("output_tokens")),
+        _common.mean(values("check_prompts")),
+        _common.mean(values("check_tokens")),
         decoded / decode_s if decode_s > 0 else None,
         result["peak_rss_mib"],
     ]
@@ -225,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
         [
             "generator", "cold start s", "cold RSS MiB", "load s", "median s", "p90 s", "mean s",
             "retrieve s", "generate s", "verify s", "TTFT p50 s", "prompt tok", "prefilled tok",
-            "output tok", "decode tok/s", "peak RSS MiB",
+            "output tok", "checks", "check tok", "decode tok/s", "peak RSS MiB",
         ],
         [speed_row(r) for r in results],
     )
@@ -250,8 +258,9 @@ def main(argv: list[str] | None = None) -> None:
         "retrieve/generate/verify s are means of Answer.timings",
         "TTFT: from calling ask() to the first on_token piece (retrieval + prompt prefill)",
         "prompt tok: the answering prompt tokenized by the llama.cpp model; prefilled tok: "
-        "the part of it not already in the answering context's KV cache before the question; "
-        "the checking prompts of the verify stage are not counted",
+        "the part of it not already in the answering context's KV cache before the question",
+        "checks, check tok: per question, the checking prompts of the verify stage and the "
+        "tokens the checking context read for them (the rest came from its KV cache)",
         "decode tok/s: output tokens after the first over generate time after the first token",
         "quality: eval metric means (correct: answerable only; abstention_recall: "
         "unanswerable only)",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mss_qa.backends.llm import LocalLlama, Message, load_llm
+from mss_qa.backends.llm import LocalLlama, Message, chatml, load_llm
 from mss_qa.backends.model_files import model_path
 from mss_qa.settings import Settings
 
@@ -82,7 +82,6 @@ def _forget(llm: LocalLlama) -> None:
 
 def _library_greedy(llm: LocalLlama, messages: list[Message], max_tokens: int) -> str:
     """llama-cpp-python's own greedy completion of the same prompt, for comparison."""
-    from mss_qa.backends.llm import chatml
 
     _forget(llm)
     out = llm._llm.create_completion(chatml(messages), max_tokens=max_tokens, temperature=0.0,
@@ -134,3 +133,27 @@ def test_stream_stops_at_max_tokens(small_llm: LocalLlama) -> None:
     messages = [Message("user", "Count from one to one hundred in words.")]
     pieces = list(small_llm.stream(messages, 5))
     assert 1 <= len(pieces) <= 5
+
+
+def test_prefill_counts_the_prompt_tokens_each_context_reads(small_llm: LocalLlama) -> None:
+    question = [Message("system", "Answer in one word."),
+                Message("user", "Which planet do we live on?")]
+    other = [Message("system", "Answer in one word."),
+             Message("user", "Which colour is the sky?")]
+    _forget(small_llm)
+    before = {name: (c.prompts, c.tokens) for name, c in small_llm.prefill.items()}
+    small_llm.token_probability(question, "Earth")
+    answer = small_llm.prefill["answer"]
+    whole = len(small_llm._llm.tokenize(chatml(question).encode(), add_bos=False, special=True))
+    assert (answer.prompts, answer.tokens) == (before["answer"][0] + 1,
+                                               before["answer"][1] + whole)
+    # The same prompt again is answered from the logits already computed: nothing read.
+    small_llm.token_probability(question, "Earth")
+    assert answer.tokens == before["answer"][1] + whole
+    # Another question reads only what differs from the cached system prompt.
+    small_llm.token_probability(other, "Blue")
+    assert before["answer"][1] + whole < answer.tokens < before["answer"][1] + 2 * whole
+    checked = small_llm.prefill["check"].tokens
+    small_llm.yes_probability(question)
+    assert small_llm.prefill["check"].tokens > checked
+    assert small_llm.prefill["check"].prompts == before["check"][0] + 1

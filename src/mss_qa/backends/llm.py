@@ -27,6 +27,14 @@ class Message:
     content: str
 
 
+@dataclass
+class PrefillCount:
+    """Prompts a llama.cpp context evaluated and the tokens it read for them."""
+
+    prompts: int = 0
+    tokens: int = 0
+
+
 class LLM(Protocol):
     """What the answering stage needs from a generator."""
 
@@ -71,6 +79,9 @@ class LocalLlama:
         # `_next_token_logits` makes sure of (decoding appends tokens).
         self._logits: Any = None
         self._evaluated: tuple[int, int] | None = None
+        # Prompt tokens read (not reused from the KV cache) and prompts evaluated, per
+        # context, since loading: where generation and checking spend their prefill time.
+        self.prefill = {"answer": PrefillCount(), "check": PrefillCount()}
 
     def _answer_tokens(self) -> tuple[list[int], list[int]]:
         def first_token(word: str) -> int:
@@ -119,6 +130,9 @@ class LocalLlama:
         common = min(common, len(tokens) - 1)
         llm.n_tokens = common
         llm.eval(tokens[common:])
+        count = self.prefill["check" if llm is self._checker else "answer"]
+        count.prompts += 1
+        count.tokens += len(tokens) - common
         logits = _last_logits(llm)
         self._logits, self._evaluated = logits, (id(llm), len(tokens))
         return logits
