@@ -15,6 +15,7 @@ from mss_qa.verify import (
     describes_another_country,
     expected_answer_type,
     figure_kind,
+    fits_word_count,
     fuller_dates,
     is_figure,
     latest_dated_year,
@@ -156,6 +157,22 @@ def test_a_stated_share_of_a_number_is_a_calculation() -> None:
 def test_restating_the_question_is_not_an_answer() -> None:
     assert restates_question("Viv Ansanm", "Who leads the Viv Ansanm alliance?")
     assert not restates_question("2699", "Which UN resolution supports the MSS mission?")
+    # One new plain word among four repeated ones adds nothing the question did not say.
+    question = "What did Ruto post on social media about Haiti?"
+    assert restates_question("post on his social media accounts", question)
+    # A name or a figure is information, and so is a new word among fewer repeated ones.
+    assert not restates_question("post on social media by Kipchumba Murkomen", question)
+    assert not restates_question("post on social media 600 times", question)
+    assert not restates_question("social media accounts", question)
+
+
+def test_a_question_for_a_two_word_phrase_wants_two_words() -> None:
+    question = ("What two-word phrase did the U.N. rights expert use to characterize Haiti's "
+                "humanitarian situation?")
+    assert fits_word_count(question, "enduring agony")
+    assert not fits_word_count(question, "logistical and technical capacity")
+    assert fits_word_count("Describe it in 3 words.", "grim, violent, unstable")
+    assert fits_word_count("Which UN resolution supports the MSS mission?", "resolution 2699")
 
 
 def test_number_phrases_keep_their_qualifiers() -> None:

@@ -42,6 +42,7 @@ from mss_qa.verify import (
     describes_another_country,
     expected_answer_type,
     figure_kind,
+    fits_word_count,
     fold,
     fuller_dates,
     is_figure,
@@ -188,6 +189,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         spans = locate_support(claim, question, evidence, documents)
         cited = " ".join(span.text for span in spans) if spans else ""
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
+                or not fits_word_count(question, claim.text)
                 or not states_ranking(question, cited)
                 or about_other_nationality(question, cited, context)
                 or describes_another_country(question, claim.text, cited)

@@ -282,11 +282,17 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
 
 
 def restates_question(claim: str, question: str) -> bool:
-    """True when the claim only repeats words of the question (no new information)."""
-    claim_words = {w for w in re.findall(r"[^\W_][\w'-]*", fold(claim))
-                   if w not in STOPWORDS}
+    """True when the claim only repeats words of the question (no new information): all its
+    content words are the question's, or at least three in four are and the others are
+    neither names nor figures ("post on his social media accounts" for "What did Ruto post
+    on social media?")."""
+    words = {fold(w): w for w in re.findall(r"[^\W_][\w'-]*", claim)}
+    claim_words = {w for w in words if w not in STOPWORDS}
     question_words = set(re.findall(r"[^\W_][\w'-]*", fold(question)))
-    return bool(claim_words) and claim_words <= question_words
+    new = claim_words - question_words
+    if not claim_words or any(not words[w].islower() for w in new):
+        return False
+    return 4 * len(new) <= len(claim_words)
 
 
 def content_overlap(claim: str, sentence: str) -> float:
@@ -533,6 +539,20 @@ def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bo
     if expected == "count":
         return bool(numbers_in(claim)) or bool(_QUANTITY_WORDS.search(claim))
     return any(ch.isupper() for ch in claim)  # person: a name
+
+
+_WORD_COUNT = re.compile(r"\b(one|two|three|four|five|six|[1-6])[- ]word\b")
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def fits_word_count(question: str, claim: str) -> bool:
+    """A question for "a two-word phrase" is answered by two words (the generator sometimes
+    gives a longer phrase of the same passage)."""
+    asked = _WORD_COUNT.search(fold(question))
+    if asked is None:
+        return True
+    count = _COUNT_WORDS.get(asked.group(1)) or int(asked.group(1))
+    return len(re.findall(r"[^\W_][\w'’-]*", claim)) == count
 
 
 _SUPERLATIVE = re.compile(r"\b(most|least|largest|biggest|highest|lowest|greatest|smallest|fewest"
