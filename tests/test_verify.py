@@ -164,6 +164,7 @@ def test_restating_the_question_is_not_an_answer() -> None:
     assert not restates_question("post on social media by Kipchumba Murkomen", question)
     assert not restates_question("post on social media 600 times", question)
     assert not restates_question("social media accounts", question)
+    assert restates_question("O’Neill", "What did O'Neill say about arms smuggling?")
 
 
 def test_a_question_for_a_two_word_phrase_wants_two_words() -> None:

@@ -286,7 +286,8 @@ def restates_question(claim: str, question: str) -> bool:
     content words are the question's, or at least three in four are and the others are
     neither names nor figures ("post on his social media accounts" for "What did Ruto post
     on social media?")."""
-    words = {fold(w): w for w in re.findall(r"[^\W_][\w'-]*", claim)}
+    straight = claim.replace("’", "'").replace("‘", "'")  # as `fold` does, case kept
+    words = {fold(w): w for w in re.findall(r"[^\W_][\w'-]*", straight)}
     claim_words = {w for w in words if w not in STOPWORDS}
     question_words = set(re.findall(r"[^\W_][\w'-]*", fold(question)))
     new = claim_words - question_words
