@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from mss_qa.answer import (
     AskedCount,
     CheckedClaim,
+    answer,
     asked_count,
     closer_figure,
+    closest_passages,
     compose,
     find_disagreements,
     keep_clear_figures,
@@ -391,3 +393,66 @@ def test_the_same_figure_bounded_differently_is_a_disagreement() -> None:
     same = compose("How many troops were pledged?", [
         _checked("3,100", "b.txt", 0, PLEDGED), _checked("more than 3,100", "b.txt", 0, PLEDGED)])
     assert same.answer == "3,100 [1]" and same.conflicts == []
+
+
+def _ranked(*texts_and_scores: tuple[str, float]) -> list[Evidence]:
+    ranked = []
+    for rank, (text, score) in enumerate(texts_and_scores, start=1):
+        source = f"{rank}.txt"
+        span = Span(source, 0, len(text), text)
+        ranked.append(Evidence(Chunk(f"{source}:0", source, 0, len(text), text, (span,)),
+                               score, rank))
+    return ranked
+
+
+def test_the_closest_passages_are_a_prefix_of_at_least_two() -> None:
+    ranked = _ranked(("a", 2.0), ("b", 1.5), ("c", 0.9), ("d", 1.2))
+    # Passages at half the best score or more, from the top, stopping at the first below.
+    assert closest_passages(ranked, 0.5) == ranked[:2]
+    assert closest_passages(ranked, 0.0) == ranked
+    assert closest_passages(ranked[:1] + ranked[2:], 0.9) == [ranked[0], ranked[2]]
+    assert closest_passages([], 0.5) == []
+
+
+class _Generator:
+    """Stands in for the generator in a unit test of which passages it is shown: it leans to
+    NONE unless it is shown `needed`, answers `reply`, and every check says yes."""
+
+    name = "scripted"
+
+    def __init__(self, needed: str, reply: str) -> None:
+        self.needed, self.reply = needed, reply
+        self.shown: list[str] = []
+
+    def token_probability(self, messages: list[Message], word: str) -> float:
+        return 0.01 if self.needed in messages[-1].content else 0.6
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        self.shown.append(messages[-1].content)
+        yield self.reply
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        return 0.9
+
+
+def test_the_generator_is_shown_all_passages_when_the_closest_leave_it_at_none() -> None:
+    ranked = _ranked(
+        ("Kenya sent 217 officers to Haiti on Saturday.", 2.0),
+        ("The officers landed in Port-au-Prince.", 1.6),
+        ("Kenya's Interior Minister Kipchumba Murkomen saw the officers off.", 0.7),
+    )
+    question = "Who saw the Kenyan officers off?"
+    documents = _documents(ranked)
+    confident = _Generator(needed="Kenya sent", reply="Kipchumba Murkomen [2]")
+    answer(question, ranked, confident, 0.5, 48, documents,  # type: ignore[arg-type]
+           min_relative_score=0.5)
+    # Leaning to an answer with the two closest passages, it is shown only those.
+    assert "[1] Kenya sent" in confident.shown[0] and "[3]" not in confident.shown[0]
+
+    widened = _Generator(needed="Murkomen", reply="Kipchumba Murkomen [3]")
+    result = answer(question, ranked, widened, 0.5, 48, documents,  # type: ignore[arg-type]
+                    min_relative_score=0.5)
+    # Leaning to NONE without the third passage, it is shown all three and answers from it.
+    assert widened.shown == [widened.shown[0]] and "[3] Kenya's Interior" in widened.shown[0]
+    assert result.status == "answered"
+    assert [c.source for c in result.citations] == ["3.txt"]

@@ -99,6 +99,18 @@ def distinct_passages(evidence: list[Evidence]) -> list[Evidence]:
     return [item for item, new in zip(evidence, _unshown(evidence), strict=True) if new]
 
 
+def closest_passages(evidence: list[Evidence], min_relative_score: float) -> list[Evidence]:
+    """The leading passages of `evidence` (in rank order) scoring at least
+    `min_relative_score` times the first one's score, and at least two: a prefix, so that
+    its prompt is the start of the prompt of them all. (Shown a single passage, the
+    generator tends to cite it as [2], as if there were others.)"""
+    if not evidence:
+        return []
+    floor = min_relative_score * evidence[0].score
+    close = len(list(itertools.takewhile(lambda e: e.score >= floor, evidence)))
+    return evidence[:max(close, 2)]
+
+
 def answer_messages(question: str, evidence: list[Evidence]) -> list[Message]:
     return prompts.answer_prompt(passages_block(evidence), question)
 
@@ -643,20 +655,33 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
            max_tokens: int, documents: Callable[[str], str],
            on_token: Callable[[str], None] | None = None,
            extra_evidence: list[Evidence] | None = None,
-           conflict_threshold: float = 0.8, none_weight: float = 1.0) -> Answer:
+           conflict_threshold: float = 0.8, none_weight: float = 1.0,
+           min_relative_score: float = 0.0, widen_at_none: float = 0.1) -> Answer:
     """Generate, verify and compose the answer to `question` from `evidence`.
 
-    `extra_evidence` (lower-ranked passages the generator does not see) is searched only for
-    figures that disagree with a verified answer."""
+    The generator first sees the passages scoring at least `min_relative_score` times the
+    best one's score, and all of `evidence` when its probability of answering NONE from those
+    reaches `widen_at_none`. `extra_evidence` (lower-ranked passages the generator does not
+    see) is searched only for figures that disagree with a verified answer, and so are
+    passages of `evidence` left unshown."""
     if not evidence:
         return insufficient(question, evidence, "Nothing in the collection matches the question.")
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    evidence = distinct_passages(evidence)
+    passages = distinct_passages(evidence)
+    evidence = closest_passages(passages, min_relative_score)
     messages = answer_messages(question, evidence)
     # How strongly the generator leans to "NONE": a claim then needs stronger support. This
     # evaluates the prompt, which the generation below reuses from the KV cache.
     none_probability = llm.token_probability(messages, "NONE")
+    if len(evidence) < len(passages) and none_probability >= widen_at_none:
+        # The closest passages may not hold the answer: show them all. The prompt read so
+        # far is the start of the wider one, so only the added passages and the question
+        # are read again.
+        evidence = passages
+        messages = answer_messages(question, evidence)
+        none_probability = llm.token_probability(messages, "NONE")
+    unshown = passages[len(evidence):]
     pieces = []
     for piece in llm.stream(messages, max_tokens):
         pieces.append(piece)
@@ -671,7 +696,8 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
         question, check_claims(question, claims, evidence, llm, required, documents),
         conflict_threshold)
     if checked:
-        checked += find_disagreements(question, checked, evidence + (extra_evidence or []),
+        checked += find_disagreements(question, checked,
+                                      evidence + unshown + (extra_evidence or []),
                                       llm, conflict_threshold, documents)
     timings["verify_s"] = time.perf_counter() - started
     if checked:

@@ -119,6 +119,8 @@ class Pipeline:
             extra_evidence=extra,
             conflict_threshold=self.settings.conflict_threshold,
             none_weight=self.settings.none_penalty,
+            min_relative_score=self.settings.min_relative_score,
+            widen_at_none=self.settings.widen_at_none,
         )
         if not all(verify_citation(c, self.source_text(c.source)) for c in result.citations):
             # Cannot happen unless the stored documents changed under us; never show it.

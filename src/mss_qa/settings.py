@@ -46,6 +46,11 @@ class Settings(BaseSettings):
 
     # Retrieval.
     top_k: int = 4
+    # The generator first sees only the passages scoring at least this share of the best
+    # one's score (fewer prompt tokens to read), and all top_k when it then leans to NONE
+    # with probability `widen_at_none` or more. 0 shows all top_k at once.
+    min_relative_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    widen_at_none: float = Field(default=0.1, ge=0.0, le=1.0)
     # Lower-ranked passages searched only for figures that disagree with the answer.
     conflict_candidates: int = 4
     bm25_weight: float = 1.0
