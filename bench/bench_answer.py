@@ -123,8 +123,9 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
         prefill = getattr(pipeline.llm, "prefill", None)
         for item in items:
             cached = [] if model is None else model.input_ids[: model.n_tokens].tolist()
-            checked = None if prefill is None else (prefill["check"].prompts,
-                                                    prefill["check"].tokens)
+            read = None if prefill is None else (prefill["answer"].tokens,
+                                                 prefill["check"].prompts,
+                                                 prefill["check"].tokens)
             pieces: list[str] = []
             first_token: list[float] = []
 
@@ -144,17 +145,20 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
                 "ttft_s": first_token[0] - started if first_token else None,
                 "stream_pieces": len(pieces),
             }
-            if model is not None and result.retrieved and pieces:
-                prompt_text = chatml(answer_messages(result.question, result.retrieved))
+            if model is not None and result.shown and pieces:
+                prompt_text = chatml(answer_messages(result.question, result.shown))
                 prompt = model.tokenize(prompt_text.encode(), add_bos=False, special=True)
                 output = "".join(pieces).encode()
                 row["prompt_tokens"] = len(prompt)
+                row["passages_shown"] = len(result.shown)
                 # llama.cpp reuses the longest prefix already in the context's KV cache.
                 row["prefilled_tokens"] = len(prompt) - common_prefix(cached, prompt)
                 row["output_tokens"] = len(model.tokenize(output, add_bos=False, special=False))
-            if prefill is not None and checked is not None:
-                row["check_prompts"] = prefill["check"].prompts - checked[0]
-                row["check_tokens"] = prefill["check"].tokens - checked[1]
+            if prefill is not None and read is not None:
+                # Every prompt the answering context read, a widened one included.
+                row["prefilled_tokens"] = prefill["answer"].tokens - read[0]
+                row["check_prompts"] = prefill["check"].prompts - read[1]
+                row["check_tokens"] = prefill["check"].tokens - read[2]
             questions.append(row)
             records.append({"answer": result.to_dict(), "latency_s": seconds})
         summary = summarize(items, records, default_metrics(sources.get))
@@ -206,6 +210,7 @@ def speed_row(result: dict[str, Any]) -> list[Any]:
         _common.mean(values("generate_s")),
         _common.mean(values("verify_s")),
         _common.percentile(values("ttft_s"), 50),
+        _common.mean(values("passages_shown")),
         _common.mean(values("prompt_tokens")),
         _common.mean(values("prefilled_tokens")),
         _common.mean(values("output_tokens")),
@@ -232,7 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     speed = _common.table(
         [
             "generator", "cold start s", "cold RSS MiB", "load s", "median s", "p90 s", "mean s",
-            "retrieve s", "generate s", "verify s", "TTFT p50 s", "prompt tok", "prefilled tok",
+            "retrieve s", "generate s", "verify s", "TTFT p50 s", "passages", "prompt tok",
+            "prefilled tok",
             "output tok", "checks", "check tok", "decode tok/s", "peak RSS MiB",
         ],
         [speed_row(r) for r in results],
@@ -257,8 +263,10 @@ def main(argv: list[str] | None = None) -> None:
         "the prompt-cache warm-up of `Pipeline.load()`; "
         "retrieve/generate/verify s are means of Answer.timings",
         "TTFT: from calling ask() to the first on_token piece (retrieval + prompt prefill)",
-        "prompt tok: the answering prompt tokenized by the llama.cpp model; prefilled tok: "
-        "the part of it not already in the answering context's KV cache before the question",
+        "passages: passages the generator was shown; prompt tok: the answering prompt "
+        "(with those passages) tokenized by the llama.cpp model; prefilled tok: the tokens the "
+        "answering context read for the question (not reused from its KV cache), a widened "
+        "prompt's included",
         "checks, check tok: per question, the checking prompts of the verify stage and the "
         "tokens the checking context read for them (the rest came from its KV cache)",
         "decode tok/s: output tokens after the first over generate time after the first token",

@@ -456,3 +456,4 @@ def test_the_generator_is_shown_all_passages_when_the_closest_leave_it_at_none()
     assert widened.shown == [widened.shown[0]] and "[3] Kenya's Interior" in widened.shown[0]
     assert result.status == "answered"
     assert [c.source for c in result.citations] == ["3.txt"]
+    assert result.shown == ranked

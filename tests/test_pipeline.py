@@ -24,6 +24,10 @@ def test_answers_a_known_question_with_an_exact_quote(small_pipeline: Pipeline) 
     assert "[1]" in answer.answer
     assert answer.citations and "Murkomen" in answer.citations[0].quote
     assert_citations_verbatim(answer)
+    # The passages the generator read lead the retrieved ones, and the JSON marks them.
+    retrieved = answer.to_dict()["retrieved"]
+    shown = [r["shown"] for r in retrieved]
+    assert 2 <= sum(shown) <= len(retrieved) and shown == sorted(shown, reverse=True)
 
 
 @pytest.mark.parametrize(

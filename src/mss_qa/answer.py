@@ -707,4 +707,5 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
                               else "The proposed answer is not stated by the sources.")
     result.timings.update(timings)
     result.none_probability = none_probability
+    result.shown = evidence
     return result

@@ -116,6 +116,7 @@ class Answer:
     reason: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     retrieved: list[Evidence] = field(default_factory=list)
+    shown: list[Evidence] = field(default_factory=list)  # the passages the generator read
     none_probability: float | None = None  # the generator's first-token P("NONE")
 
     def to_dict(self) -> dict[str, Any]:
@@ -136,6 +137,7 @@ class Answer:
                     "start": e.chunk.start,
                     "end": e.chunk.end,
                     "score": round(e.score, 5),
+                    "shown": any(e.chunk.id == s.chunk.id for s in self.shown),
                 }
                 for e in self.retrieved
             ],
