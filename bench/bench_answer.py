@@ -174,6 +174,8 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
         "tokens_counted": model is not None,
         "settings": {
             "top_k": settings.top_k,
+            "min_relative_score": settings.shown_score_share,
+            "widen_at_none": settings.widen_at_none,
             "max_answer_tokens": settings.max_answer_tokens,
             "support_threshold": settings.support_threshold,
             "n_threads": settings.n_threads,

@@ -119,7 +119,7 @@ class Pipeline:
             extra_evidence=extra,
             conflict_threshold=self.settings.conflict_threshold,
             none_weight=self.settings.none_penalty,
-            min_relative_score=self.settings.min_relative_score,
+            min_relative_score=self.settings.shown_score_share,
             widen_at_none=self.settings.widen_at_none,
         )
         if not all(verify_citation(c, self.source_text(c.source)) for c in result.citations):
