@@ -651,6 +651,25 @@ def insufficient(question: str, evidence: list[Evidence], why: str) -> Answer:
                   reason=reason)
 
 
+def _shown_passages(question: str, passages: list[Evidence], llm: LLM,
+                    min_relative_score: float, widen_at_none: float
+                    ) -> tuple[list[Evidence], list[Message], float]:
+    """The passages to show the generator, their prompt, and the generator's probability of
+    answering NONE from them (a claim then needs stronger support). Evaluating the prompt
+    for that probability leaves it in the KV cache for the generation that follows."""
+    shown = closest_passages(passages, min_relative_score)
+    messages = answer_messages(question, shown)
+    none_probability = llm.token_probability(messages, "NONE")
+    if len(shown) < len(passages) and none_probability >= widen_at_none:
+        # The closest passages may not hold the answer: show them all. The prompt read so
+        # far is the start of the wider one, so only the added passages and the question
+        # are read again.
+        shown = passages
+        messages = answer_messages(question, shown)
+        none_probability = llm.token_probability(messages, "NONE")
+    return shown, messages, none_probability
+
+
 def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
            max_tokens: int, documents: Callable[[str], str],
            on_token: Callable[[str], None] | None = None,
@@ -660,27 +679,17 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
     """Generate, verify and compose the answer to `question` from `evidence`.
 
     The generator first sees the passages scoring at least `min_relative_score` times the
-    best one's score, and all of `evidence` when its probability of answering NONE from those
-    reaches `widen_at_none`. `extra_evidence` (lower-ranked passages the generator does not
-    see) is searched only for figures that disagree with a verified answer, and so are
-    passages of `evidence` left unshown."""
+    best one's score (at least two), and all of `evidence` when its probability of answering
+    NONE from those reaches `widen_at_none`. `extra_evidence` (lower-ranked passages the
+    generator does not see) is searched only for figures that disagree with a verified
+    answer, and so are passages of `evidence` left unshown."""
     if not evidence:
         return insufficient(question, evidence, "Nothing in the collection matches the question.")
     timings: dict[str, float] = {}
     started = time.perf_counter()
     passages = distinct_passages(evidence)
-    evidence = closest_passages(passages, min_relative_score)
-    messages = answer_messages(question, evidence)
-    # How strongly the generator leans to "NONE": a claim then needs stronger support. This
-    # evaluates the prompt, which the generation below reuses from the KV cache.
-    none_probability = llm.token_probability(messages, "NONE")
-    if len(evidence) < len(passages) and none_probability >= widen_at_none:
-        # The closest passages may not hold the answer: show them all. The prompt read so
-        # far is the start of the wider one, so only the added passages and the question
-        # are read again.
-        evidence = passages
-        messages = answer_messages(question, evidence)
-        none_probability = llm.token_probability(messages, "NONE")
+    evidence, messages, none_probability = _shown_passages(question, passages, llm,
+                                                           min_relative_score, widen_at_none)
     unshown = passages[len(evidence):]
     pieces = []
     for piece in llm.stream(messages, max_tokens):
