@@ -133,6 +133,8 @@ def test_ask_returns_the_answer_contract(client: TestClient) -> None:
     check_contract(answer, MINISTER)
     assert set(answer) == CONTRACT_FIELDS  # the edge neither drops nor adds fields
     assert len(answer["retrieved"]) == 4
+    assert all(isinstance(r["shown"], bool) for r in answer["retrieved"])
+    assert answer["retrieved"][0]["shown"]
 
 
 def test_stream_sends_tokens_then_the_verified_answer_then_done(client: TestClient) -> None:

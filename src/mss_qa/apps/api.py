@@ -112,6 +112,7 @@ class RetrievedOut(BaseModel):
     start: int
     end: int
     score: float
+    shown: bool  # whether the generator read this passage
 
 
 class AnswerOut(BaseModel):
