@@ -74,6 +74,11 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
+# A word for literal comparison: straight apostrophes and hyphens stay inside it (so the
+# text is folded, or its apostrophes straightened, first).
+_WORD = re.compile(r"[^\W_][\w'-]*")
+
+
 def numbers_in(text: str) -> set[float]:
     """Numeric values written in digits ("1,000", "5.6") or simple words ("one million")."""
     values: set[float] = set()
@@ -273,9 +278,9 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
         if value not in cited_numbers and value not in derived:
             missing.append(f"{value:g}")
     cited_folded = fold(cited_text)
-    cited_words = set(re.findall(r"[^\W_][\w'-]*", cited_folded))
+    cited_words = set(_WORD.findall(cited_folded))
     for name in sorted(names_in(claim)):
-        parts = re.findall(r"[^\W_][\w'-]*", name)
+        parts = _WORD.findall(name)
         if not all(p in cited_words or p in cited_folded for p in parts):
             missing.append(name)
     return missing
@@ -287,9 +292,9 @@ def restates_question(claim: str, question: str) -> bool:
     neither names nor figures ("post on his social media accounts" for "What did Ruto post
     on social media?")."""
     straight = claim.replace("’", "'").replace("‘", "'")  # as `fold` does, case kept
-    words = {fold(w): w for w in re.findall(r"[^\W_][\w'-]*", straight)}
+    words = {fold(w): w for w in _WORD.findall(straight)}
     claim_words = {w for w in words if w not in STOPWORDS}
-    question_words = set(re.findall(r"[^\W_][\w'-]*", fold(question)))
+    question_words = set(_WORD.findall(fold(question)))
     new = claim_words - question_words
     if not claim_words or any(not words[w].islower() for w in new):
         return False
@@ -298,10 +303,10 @@ def restates_question(claim: str, question: str) -> bool:
 
 def content_overlap(claim: str, sentence: str) -> float:
     """Share of the claim's content words found in the sentence (0..1)."""
-    claim_words = {w for w in re.findall(r"[^\W_][\w'-]*", fold(claim)) if w not in STOPWORDS}
+    claim_words = {w for w in _WORD.findall(fold(claim)) if w not in STOPWORDS}
     if not claim_words:
         return 0.0
-    sentence_words = set(re.findall(r"[^\W_][\w'-]*", fold(sentence)))
+    sentence_words = set(_WORD.findall(fold(sentence)))
     return len(claim_words & sentence_words) / len(claim_words)
 
 
@@ -553,7 +558,7 @@ def fits_word_count(question: str, claim: str) -> bool:
     if asked is None:
         return True
     count = _COUNT_WORDS.get(asked.group(1)) or int(asked.group(1))
-    return len(re.findall(r"[^\W_][\w'’-]*", claim)) == count
+    return len(_WORD.findall(fold(claim))) == count
 
 
 _SUPERLATIVE = re.compile(r"\b(most|least|largest|biggest|highest|lowest|greatest|smallest|fewest"
