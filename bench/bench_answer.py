@@ -78,18 +78,9 @@ def cold_start(index_dir: Path, generator: str) -> dict[str, Any]:
 
 def answering_context(pipeline: Any) -> Any:
     """The llama_cpp.Llama that answers (a private attribute of `LocalLlama`), or None for
-    other backends: its tokenizer counts tokens, its cached tokens show what is reused."""
+    other backends: its tokenizer counts the prompt and output tokens."""
     model = getattr(pipeline.llm, "_llm", None)
-    return model if hasattr(model, "tokenize") and hasattr(model, "input_ids") else None
-
-
-def common_prefix(a: list[int], b: list[int]) -> int:
-    length = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        length += 1
-    return length
+    return model if hasattr(model, "tokenize") else None
 
 
 def worker(generator: str, limit: int | None) -> dict[str, Any]:
@@ -122,7 +113,6 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
         records, questions = [], []
         prefill = getattr(pipeline.llm, "prefill", None)
         for item in items:
-            cached = [] if model is None else model.input_ids[: model.n_tokens].tolist()
             read = None if prefill is None else (prefill["answer"].tokens,
                                                  prefill["check"].prompts,
                                                  prefill["check"].tokens)
@@ -151,11 +141,10 @@ def worker(generator: str, limit: int | None) -> dict[str, Any]:
                 output = "".join(pieces).encode()
                 row["prompt_tokens"] = len(prompt)
                 row["passages_shown"] = len(result.shown)
-                # llama.cpp reuses the longest prefix already in the context's KV cache.
-                row["prefilled_tokens"] = len(prompt) - common_prefix(cached, prompt)
                 row["output_tokens"] = len(model.tokenize(output, add_bos=False, special=False))
             if prefill is not None and read is not None:
-                # Every prompt the answering context read, a widened one included.
+                # What the answering context read (llama.cpp reuses the longest prefix
+                # already in its KV cache), a widened prompt's included.
                 row["prefilled_tokens"] = prefill["answer"].tokens - read[0]
                 row["check_prompts"] = prefill["check"].prompts - read[1]
                 row["check_tokens"] = prefill["check"].tokens - read[2]
