@@ -21,7 +21,8 @@ from mss_qa.answer import (
     with_counted_thing,
 )
 from mss_qa.backends.llm import Message
-from mss_qa.types import Chunk, Claim, Evidence, Span
+from mss_qa.chunk import chunk_document
+from mss_qa.types import Chunk, Claim, Document, Evidence, Span
 
 
 def test_parse_claims_reads_items_and_refusals() -> None:
@@ -303,6 +304,21 @@ def test_a_sentence_that_refers_back_is_cited_with_the_sentence_it_leans_on() ->
     alone = Chunk("a.txt:1", "a.txt", he_start, len(document), called.text, (called,))
     assert locate_support(Claim("helicopters and drones", (1,)), question,
                           [Evidence(alone, 1.0, 1)], lambda _: document) == (called,)
+
+
+def test_a_label_value_line_is_cited_with_the_heading_it_falls_under() -> None:
+    document = ("What's New in Tool 0.8?\n=====\n\n*Release date: 22-Jul-2001*\n\n"
+                "- New tarball released.\n")
+    chunk = chunk_document(Document("notes.md", document), max_words=30)[0]
+    heading, date, _ = chunk.sentences
+    question = "When was Tool 0.8 released?"
+    spans = locate_support(Claim("22-Jul-2001", (1,)), question, [Evidence(chunk, 1.0, 1)],
+                           lambda _: document)
+    # The date alone does not say which release it is for.
+    assert spans == (heading, date)
+    # Other sentences of the section are cited on their own.
+    assert locate_support(Claim("New tarball", (1,)), "What was released?",
+                          [Evidence(chunk, 1.0, 1)], lambda _: document) == (chunk.sentences[2],)
 
 
 def test_a_claim_is_located_in_the_passage_that_holds_its_words() -> None:

@@ -87,3 +87,50 @@ def test_wire_attributions_are_trimmed_from_sentences() -> None:
         "According to reports, they will train police.",
         "But some officers complained about pay.",
     ]
+
+
+NOTES = (
+    "This file holds the release notes (i.e. Tcl/Tk builds too).\n"
+    "\n"
+    "What's New in Tool 0.8?\n"
+    "=======================\n"
+    "\n"
+    "*Release date: 22-Jul-2001*\n"
+    "\n"
+    "- New tarball released.\n"
+    "\n"
+    "## Requirements\n"
+    "\n"
+    "The build needs the following tools:\n"
+    "\n"
+    "* `cargo` and `rustc`\n"
+    "* `git`\n"
+    "* a C compiler that supports\n"
+    "  C11 atomics\n"
+)
+
+
+def test_a_marked_heading_opens_a_chunk_and_is_read_with_what_follows() -> None:
+    document = Document("notes.md", NOTES)
+    chunks = chunk_document(document, max_words=70)
+    assert [[s.text for s in c.sentences] for c in chunks] == [
+        ["This file holds the release notes (i.e. Tcl/Tk builds too)."],
+        ["What's New in Tool 0.8?", "*Release date: 22-Jul-2001*", "- New tarball released."],
+        ["Requirements", "The build needs the following tools:", "* `cargo` and `rustc`",
+         "* `git`", "* a C compiler that supports\n  C11 atomics"],
+    ]
+    for chunk in chunks:
+        assert document.text[chunk.start:chunk.end] == chunk.text
+        for sentence in chunk.sentences:
+            assert document.text[sentence.start:sentence.end] == sentence.text
+    # A heading keeps the sentence after it even past the word budget.
+    small = chunk_document(document, max_words=4)
+    assert [s.text for s in small[1].sentences][:2] == ["What's New in Tool 0.8?",
+                                                        "*Release date: 22-Jul-2001*"]
+
+
+def test_label_value_lines_are_spans_of_their_own_but_bare_headings_are_not() -> None:
+    texts = [s.text for s in split_sentences(Document("x.txt", (
+        "Author: Jane Doe\nRelease Notes\nVersion two adds search to the tool.\n"
+        "Expanded Coverage:\nprevious post")))]
+    assert texts == ["Author: Jane Doe", "Version two adds search to the tool."]

@@ -254,3 +254,41 @@ def test_the_cli_shows_progress_rates_and_a_summary(tmp_path: Path) -> None:
     assert "file/s" in result.stderr and "chunks/s" in result.stderr
     assert "added 7, changed 0, unchanged 0, removed 0, skipped 1" in result.stderr
     assert f"skipped {folder / 'notes.docx'}: unsupported file type .docx" in result.stderr
+
+
+CHANGELOG = """# Harbor Bridge monitor: release notes
+
+## Version 2.0
+
+*Release date: 14 March 2025*
+
+- Sensors report every 5 minutes instead of every hour.
+- Alerts go to the duty engineer by text message.
+
+## Version 1.0
+
+*Release date: 2 June 2023*
+
+- First release, with 12 strain sensors on the main span.
+"""
+
+
+def test_a_changelog_date_is_cited_with_the_release_heading_it_belongs_to(
+    tmp_path: Path, embedder: Embedder, small_pipeline: Pipeline
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "CHANGES.md").write_text(CHANGELOG, encoding="utf-8")
+    settings = make_settings(tmp_path, collection="notes")
+    ingest([folder], settings, embedder)
+    assert_offsets_round_trip(settings, "CHANGES.md")
+    pipeline = Pipeline(settings, embedder=embedder, llm=small_pipeline.llm)
+    for question, date, heading in [
+        ("When was version 2.0 released?", "14 March 2025", "Version 2.0"),
+        ("When was version 1.0 released?", "2 June 2023", "Version 1.0"),
+    ]:
+        answer = pipeline.ask(question)
+        assert answer.status == "answered", (question, answer.answer, answer.reason)
+        assert date in answer.answer
+        # The date line alone does not say which release it is for: its heading is cited.
+        assert [c.quote for c in answer.citations] == [heading, f"*Release date: {date}*"]

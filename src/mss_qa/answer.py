@@ -20,6 +20,7 @@ from functools import partial
 
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
+from mss_qa.chunk import is_field_line
 from mss_qa.retrieve import STOPWORDS, needs_named_person, tokenize
 from mss_qa.types import (
     Answer,
@@ -165,8 +166,12 @@ def _with_context(span: Span, chunk: Chunk) -> tuple[Span, ...]:
     """A chunk that retrieval gave an earlier sentence naming the person its opening refers
     to ("…,” he said", "He called for ...") is cited with both sentences when either of them
     carries the claim: the name alone does not say what was said, and "He called for
-    helicopters" does not say who did."""
+    helicopters" does not say who did. A "label: value" line ("Release date: 22-Jul-2001")
+    is cited with the chunk's opening (the heading of its section), which says what it is
+    the value for."""
     sentences = chunk.sentences
+    if is_field_line(span.text) and span != sentences[0] and sentences[0].end <= span.start:
+        return (sentences[0], span)
     if (len(sentences) > 1 and sentences[0].end <= chunk.start
             and (span == sentences[0]
                  or (span == sentences[1] and needs_named_person(span.text)))):

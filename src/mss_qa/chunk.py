@@ -2,7 +2,9 @@
 
 The original text is never modified: every span is a (start, end) pair into it.
 Scraping debris (lone numbers, "previous post", wire attributions such as "Reuters+1",
-headline links) is excluded from citable spans.
+headline links) is excluded from citable spans. Marked headings (Markdown's "# Title" or a
+line underlined with === or ---) open a chunk, so that what follows is read under its title,
+and "label: value" lines ("Release date: 22-Jul-2001") are kept as spans of their own.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from typing import Literal
 
 from mss_qa.types import Chunk, Document, Span
 
@@ -60,6 +63,25 @@ _LEADING_DEBRIS = re.compile(
 )
 _TRAILING_DEBRIS = re.compile(rf"(?:\s+{_WIRE_NAMES}(?:\+\d+)*)+$")
 _WORD = re.compile(r"[^\W_][\w’'.,-]*", re.UNICODE)
+# Markdown's "## Title", and the underline of a setext heading ("Title" over "=====").
+_ATX_HEADING = re.compile(r"^#{1,6}[ \t]+(?=\S)")
+_UNDERLINE = re.compile(r"^(?:=+|-+)$")
+# A "label: value" line of notes, changelogs and front matter ("*Release date: 22-Jul-2001*",
+# "Author: Jane Doe"): short and unpunctuated like a heading, but it states a fact. A label of
+# at most five words, a colon, then a value.
+_FIELD_LINE = re.compile(r"^[*_>\-\s]*[^\W\d_][\w’'()/-]*(?: [\w’'()/-]+){0,4}:\s+\S")
+
+# A list item: "- ...", "* ...", "+ ...", "• ...", "1. ..." or "1) ...".
+_LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
+
+BlockKind = Literal["prose", "heading", "field", "item"]
+
+
+def is_field_line(text: str) -> bool:
+    """A "label: value" line that stands alone ("Release date: 22-Jul-2001"), not a sentence
+    ("Note: the road is closed.")."""
+    line = text.strip()
+    return bool(_FIELD_LINE.match(line)) and "\n" not in line and not _ENDS_SENTENCE.search(line)
 
 
 def _line_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -78,15 +100,24 @@ def _is_title_like(line: str) -> bool:
     return capitalized / len(words) >= 0.6
 
 
-def _blocks(text: str) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) of prose blocks: lines joined where a sentence runs across a break.
+def _next_line(text: str, lines: list[tuple[int, int]], i: int) -> str:
+    """The first non-blank line after line `i`, stripped ("" at the end)."""
+    return next((text[a:b].strip() for a, b in lines[i + 1 :] if text[a:b].strip()), "")
 
-    A line without terminal punctuation is a heading or debris when it looks like a title, is
-    very short, or is the last line; otherwise it continues into the next line.
+
+def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
+    """Yield (start, end, kind) of blocks: prose (lines joined where a sentence runs across a
+    break), marked headings, "label: value" lines and list items.
+
+    An unmarked line without terminal punctuation is a heading or debris when it looks like a
+    title, is very short, or is the last line (a "label: value" line among them is a block of
+    its own); otherwise it continues into the next line. A list item opens a block, however
+    short it is ("* `git`"), and runs on into the lines that continue it.
     """
     lines = [(s, e) for s, e in _line_spans(text)]
     block_start: int | None = None
     block_end = 0
+    block_kind: BlockKind = "prose"
     for i, (s, e) in enumerate(lines):
         # Trim surrounding whitespace within the line.
         body = text[s:e]
@@ -94,32 +125,48 @@ def _blocks(text: str) -> Iterator[tuple[int, int]]:
         s, e = s + lead, s + len(body.rstrip())
         if s >= e:
             if block_start is not None:
-                yield block_start, block_end
+                yield block_start, block_end, block_kind
                 block_start = None
             continue
         line = text[s:e]
+        atx = _ATX_HEADING.match(line)
+        if atx or (not _UNDERLINE.match(line) and _UNDERLINE.match(_next_line(text, lines, i))):
+            if block_start is not None:
+                yield block_start, block_end, block_kind
+                block_start = None
+            yield s + (atx.end() if atx else 0), e, "heading"
+            continue
         ends_sentence = bool(_ENDS_SENTENCE.search(line))
         is_last = all(text[a:b].strip() == "" for a, b in lines[i + 1 :])
-        if not ends_sentence and (_is_title_like(line) or is_last):
+        item = bool(_LIST_ITEM.match(line))
+        if item and block_start is not None:
+            yield block_start, block_end, block_kind
+            block_start = None
+        # An indented line under a list item continues it, however short.
+        continues_item = block_start is not None and block_kind == "item" and lead > 0
+        if (not item and not continues_item and not ends_sentence
+                and (_is_title_like(line) or is_last)):
             if block_start is not None:
-                yield block_start, block_end
+                yield block_start, block_end, block_kind
                 block_start = None
+            if _FIELD_LINE.match(line):
+                yield s, e, "field"
             continue
         if block_start is None:
-            block_start = s
+            block_start, block_kind = s, "item" if item else "prose"
         block_end = e
         if ends_sentence:
-            yield block_start, block_end
+            yield block_start, block_end, block_kind
             block_start = None
     if block_start is not None:
-        yield block_start, block_end
+        yield block_start, block_end, block_kind
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     word_start = dot
     while word_start > 0 and not text[word_start - 1].isspace():
         word_start -= 1
-    token = text[word_start : dot + 1]
+    token = text[word_start : dot + 1].lstrip("([\"“‘")
     return token.lower() in _ABBREVIATIONS or bool(_INITIALS.search(token))
 
 
@@ -141,32 +188,43 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _is_citable(sentence: str) -> bool:
+def _is_citable(sentence: str, min_words: int = 3) -> bool:
     words = _WORD.findall(sentence)
-    if len(words) < 3:
+    if len(words) < min_words:
         return False
-    return any(ch.islower() for ch in sentence)
+    return min_words < 3 or any(ch.islower() for ch in sentence)
 
 
 def split_sentences(document: Document) -> list[Span]:
     """All citable sentences of a document, in order, as exact spans."""
+    return [span for span, _ in _sentences(document)]
+
+
+def _sentences(document: Document) -> list[tuple[Span, BlockKind]]:
+    """Each citable sentence with the kind of block it comes from (a heading or a "label:
+    value" line is one span, never split at its inner stops)."""
     text = document.text
-    spans: list[Span] = []
-    for block_start, block_end in _blocks(text):
+    spans: list[tuple[Span, BlockKind]] = []
+    for block_start, block_end, kind in _blocks(text):
         start = block_start
-        for match in _SENTENCE_END.finditer(text, block_start, block_end):
-            if text[match.start()] == "." and _is_abbreviation(text, match.start()):
-                continue
-            spans.extend(_make_span(document, start, match.end()))
-            start = match.end()
-        spans.extend(_make_span(document, start, block_end))
+        if kind in ("prose", "item"):
+            for match in _SENTENCE_END.finditer(text, block_start, block_end):
+                if text[match.start()] == "." and _is_abbreviation(text, match.start()):
+                    continue
+                spans.extend((span, kind) for span in _make_span(document, start, match.end()))
+                start = match.end()
+        # A heading or a list item's last (or only) piece is content however short: "## Version
+        # 2.0", "* `git`".
+        short_ok = kind in ("item", "heading")
+        spans.extend((span, kind) for span in _make_span(document, start, block_end,
+                                                         min_words=1 if short_ok else 3))
     return spans
 
 
-def _make_span(document: Document, start: int, end: int) -> list[Span]:
+def _make_span(document: Document, start: int, end: int, min_words: int = 3) -> list[Span]:
     start, end = _trim(document.text, start, end)
     sentence = document.text[start:end]
-    if start >= end or not _is_citable(sentence):
+    if start >= end or not _is_citable(sentence, min_words):
         return []
     return [Span(document.source, start, end, sentence)]
 
@@ -175,11 +233,13 @@ def chunk_document(document: Document, max_words: int) -> list[Chunk]:
     """Group consecutive sentences into chunks of at most `max_words` words.
 
     A chunk never spans a paragraph gap of more than one blank line's worth of debris: it
-    only joins sentences whose text between them is whitespace.
+    only joins sentences whose text between them is whitespace (or a heading's underline). A
+    marked heading opens a chunk and keeps at least the sentence after it.
     """
     chunks: list[Chunk] = []
     group: list[Span] = []
     words = 0
+    opened_by_heading = False
 
     def flush() -> None:
         nonlocal group, words
@@ -187,11 +247,16 @@ def chunk_document(document: Document, max_words: int) -> list[Chunk]:
             chunks.append(_make_chunk(document, group))
         group, words = [], 0
 
-    for sentence in split_sentences(document):
+    for sentence, kind in _sentences(document):
         n = len(_WORD.findall(sentence.text))
-        contiguous = bool(group) and document.text[group[-1].end : sentence.start].strip() == ""
-        if group and (words + n > max_words or not contiguous):
+        lone_heading = opened_by_heading and len(group) == 1
+        gap = document.text[group[-1].end : sentence.start] if group else ""
+        contiguous = bool(group) and not gap.strip(" \t\r\n=-" if lone_heading else None)
+        if group and (kind == "heading" or not contiguous
+                      or (words + n > max_words and not lone_heading)):
             flush()
+        if not group:
+            opened_by_heading = kind == "heading"
         group.append(sentence)
         words += n
     flush()

@@ -22,7 +22,7 @@ from mss_qa.ingest import Skipped, discover, read_document
 from mss_qa.settings import Settings
 from mss_qa.types import Chunk, Document
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 PROGRESS_MIN_FILES = 5
 
 
