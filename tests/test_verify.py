@@ -80,6 +80,13 @@ def test_literal_support_reports_what_the_text_lacks() -> None:
     assert literal_support("William Ruto", TEXT) == ["ruto", "william"]
 
 
+def test_a_name_may_open_a_longer_word_but_not_hide_inside_one() -> None:
+    assert literal_support("Kenya", "Kenyan police arrived on Friday.") == []
+    assert literal_support("Haiti", "Haiti’s police welcomed them.") == []
+    cited = "A merge of IDLE 0.5 and the VPython idle fork, coded by Peter Schneider-Kamp."
+    assert literal_support("a Python IDE", cited) == ["ide", "python"]
+
+
 def test_best_span_is_the_sentence_with_the_fact() -> None:
     sentences = []
     pos = 0

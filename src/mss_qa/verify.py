@@ -281,7 +281,10 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
     cited_words = set(_WORD.findall(cited_folded))
     for name in sorted(names_in(claim)):
         parts = _WORD.findall(name)
-        if not all(p in cited_words or p in cited_folded for p in parts):
+        # A part may open a longer word ("Kenya" in "Kenyan", "Haiti" in "Haiti's") but not
+        # sit inside one ("IDE" in "Schneider", "Python" in "VPython").
+        if not all(p in cited_words or re.search(rf"(?<!\w){re.escape(p)}", cited_folded)
+                   for p in parts):
             missing.append(name)
     return missing
 
