@@ -100,9 +100,15 @@ def _is_title_like(line: str) -> bool:
     return capitalized / len(words) >= 0.6
 
 
-def _next_line(text: str, lines: list[tuple[int, int]], i: int) -> str:
-    """The first non-blank line after line `i`, stripped ("" at the end)."""
-    return next((text[a:b].strip() for a, b in lines[i + 1 :] if text[a:b].strip()), "")
+def _next_lines(text: str, lines: list[tuple[int, int]]) -> list[str]:
+    """For each line, the first non-blank line after it, stripped ("" after the last one):
+    one pass from the end, so that long files cost linear time."""
+    following = [""] * len(lines)
+    after = ""
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = after
+        after = text[lines[i][0]:lines[i][1]].strip() or after
+    return following
 
 
 def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
@@ -115,6 +121,7 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
     short it is ("* `git`"), and runs on into the lines that continue it.
     """
     lines = [(s, e) for s, e in _line_spans(text)]
+    next_lines = _next_lines(text, lines)
     block_start: int | None = None
     block_end = 0
     block_kind: BlockKind = "prose"
@@ -130,14 +137,14 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
             continue
         line = text[s:e]
         atx = _ATX_HEADING.match(line)
-        if atx or (not _UNDERLINE.match(line) and _UNDERLINE.match(_next_line(text, lines, i))):
+        if atx or (not _UNDERLINE.match(line) and _UNDERLINE.match(next_lines[i])):
             if block_start is not None:
                 yield block_start, block_end, block_kind
                 block_start = None
             yield s + (atx.end() if atx else 0), e, "heading"
             continue
         ends_sentence = bool(_ENDS_SENTENCE.search(line))
-        is_last = all(text[a:b].strip() == "" for a, b in lines[i + 1 :])
+        is_last = not next_lines[i]
         item = bool(_LIST_ITEM.match(line))
         if item and block_start is not None:
             yield block_start, block_end, block_kind
