@@ -221,6 +221,11 @@ def test_an_answer_of_the_wrong_kind_is_caught() -> None:
     assert not matches_answer_type("1,000", officers, "money")
     assert matches_answer_type("$600 million", "a budget of $600 million", "money")
     assert matches_answer_type("June 2024", "", "date")
+    # Dates written in figures, as notes and changelogs write them; a version is no date.
+    for written in ("1/8/99", "2001-07-22", "22.07.2001"):
+        assert matches_answer_type(written, "", "date")
+    for other in ("2.1", "3/4", "version 0.2"):
+        assert not matches_answer_type(other, "", "date")
     assert matches_answer_type("nine months", "", "count")
     assert not matches_answer_type("Kenya Airways", "", "count")
     assert matches_answer_type("Kipchumba Murkomen", "", "person")

@@ -532,6 +532,11 @@ def expected_answer_type(question: str) -> str | None:
     return None
 
 
+# A date written in figures: 2001-07-22, 22/7/2001, 1/8/99, 22.07.2001.
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(?:\d{4}-\d{1,2}-\d{1,2}"
+                           r"|\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2}))(?![\d/-])")
+
+
 def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bool:
     """A cheap guard against an answer of the wrong kind (a head count for a budget)."""
     if expected is None:
@@ -543,6 +548,7 @@ def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bo
         return bool(_CURRENCY.search(claim)) or any(_CURRENCY.search(w) for w in windows)
     if expected == "date":
         return (any(m in folded for m in _MONTHS) or any(d in folded for d in _WEEKDAYS)
+                or bool(_NUMERIC_DATE.search(claim))
                 or any(is_year(v) for v in numbers_in(claim))
                 or bool(re.search(r"\b(year|month|week|day|today|yesterday|ago)\b", folded)))
     if expected == "count":
