@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from mss_qa.backends.embedders import Embedder
+from mss_qa.chunk import chunk_document
 from mss_qa.index import DocumentStore, IngestReport, ingest, load_index, open_store
 from mss_qa.ingest import html_to_text
 from mss_qa.pipeline import Pipeline
 from mss_qa.settings import Settings
+from mss_qa.types import Document
 from tests.conftest import make_settings
 
 PAGE = """<!DOCTYPE html>
@@ -99,13 +101,27 @@ def test_html_blocks_become_paragraphs_and_scripts_vanish() -> None:
     assert html_to_text(PAGE) == (
         "Harbor Bridge project\n\n"
         "Home | News\n\n"
-        "Harbor Bridge & Tunnel\n\n"
+        "# Harbor Bridge & Tunnel\n\n"
         "The Harbor Bridge project is led by the engineer Amara Okafor, who joined the city "
         "in 2019.\n\n"
         "Construction of the bridge began in April 2023.\nThe tunnel will open later.\n\n"
-        "Steel from Ghent\n\n"
-        "Cables from Osaka\n"
+        "- Steel from Ghent\n\n"
+        "- Cables from Osaka\n"
     )
+
+
+def test_html_headings_and_list_items_are_chunked_as_such() -> None:
+    page = ("<html><body><p>Notes on the monitor.</p><h2>Version <b>2.0</b></h2>"
+            "<p><em>Release date: 14 March 2025</em></p><ul><li><p>Faster sensors.</p></li>"
+            "<li>Alerts</li></ul></body></html>")
+    text = html_to_text(page)
+    assert text == ("Notes on the monitor.\n\n## Version 2.0\n\nRelease date: 14 March 2025\n\n"
+                    "- Faster sensors.\n\n- Alerts\n")
+    chunks = chunk_document(Document("notes.html", text), max_words=30)
+    assert [[s.text for s in c.sentences] for c in chunks] == [
+        ["Notes on the monitor."],
+        ["Version 2.0", "Release date: 14 March 2025", "- Faster sensors.", "- Alerts"],
+    ]
 
 
 def test_html_without_closing_head_and_with_tables_and_pre() -> None:

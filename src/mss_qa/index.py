@@ -22,6 +22,9 @@ from mss_qa.ingest import Skipped, discover, read_document
 from mss_qa.settings import Settings
 from mss_qa.types import Chunk, Document
 
+# Raised whenever reading files into text or cutting text into chunks changes what an index
+# holds (2: marked headings, list items and label-value lines): an index built before is
+# rebuilt by the next ingest and refused until then.
 CHUNKER_VERSION = 2
 PROGRESS_MIN_FILES = 5
 

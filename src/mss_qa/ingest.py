@@ -116,6 +116,7 @@ _BLOCK_TAGS = frozenset(
     "footer form h1 h2 h3 h4 h5 h6 header hr legend li main nav ol p pre section summary table "
     "tbody thead tfoot title tr ul".split()
 )
+_HEADING_LEVEL = {f"h{n}": n for n in range(1, 7)}
 # Elements whose content is never prose (the head's <title> excepted).
 _HIDDEN_TAGS = frozenset("script style noscript template svg math iframe object head".split())
 
@@ -128,6 +129,9 @@ class _TextExtractor(HTMLParser):
         self._hidden: list[str] = []
         self._in_title = False
         self._pre = 0
+        # Written before the next text of a heading ("## ") or list item ("- "), in Markdown's
+        # way, so that chunking reads them as such: a heading opens a chunk.
+        self._marker = ""
 
     def _break(self, paragraph: bool) -> None:
         line = "".join(self._line)
@@ -150,6 +154,10 @@ class _TextExtractor(HTMLParser):
         if tag == "pre":
             self._pre += 1
         self.handle_startendtag(tag, attrs)
+        if tag in _HEADING_LEVEL:
+            self._marker = "#" * _HEADING_LEVEL[tag] + " "
+        elif tag == "li":
+            self._marker = "- "
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
@@ -166,6 +174,8 @@ class _TextExtractor(HTMLParser):
             self._in_title = False
         elif tag in _BLOCK_TAGS:
             self._break(paragraph=True)
+        if tag in _HEADING_LEVEL or tag == "li":
+            self._marker = ""
         if tag == "pre":
             self._pre = max(0, self._pre - 1)
             self._break(paragraph=True)
@@ -173,6 +183,9 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._hidden and not (self._in_title and self._hidden == ["head"]):
             return
+        if self._marker and data.strip() and not "".join(self._line).strip():
+            self._line.append(self._marker)
+            self._marker = ""
         self._line.append(data)
 
     def text(self) -> str:
@@ -183,7 +196,8 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(markup: str) -> str:
     """The readable text of an HTML page: scripts and styles dropped, whitespace collapsed,
-    each block element (paragraph, heading, list item, table row, ...) on its own paragraph."""
+    each block element (paragraph, heading, list item, table row, ...) on its own paragraph,
+    headings marked "# " to "###### " and list items "- " as Markdown writes them."""
     parser = _TextExtractor()
     parser.feed(markup)
     return parser.text()
