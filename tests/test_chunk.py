@@ -134,3 +134,19 @@ def test_label_value_lines_are_spans_of_their_own_but_bare_headings_are_not() ->
         "Author: Jane Doe\nRelease Notes\nVersion two adds search to the tool.\n"
         "Expanded Coverage:\nprevious post")))]
     assert texts == ["Author: Jane Doe", "Version two adds search to the tool."]
+
+
+def test_a_chunk_that_continues_a_section_carries_its_heading() -> None:
+    document = Document("notes.md", NOTES)
+    chunks = chunk_document(document, max_words=8)
+    headings = {c.sentences[0].text: c.heading.text if c.heading else None for c in chunks}
+    # The chunks a heading opens hold it as their first sentence; the ones after it in the
+    # same section carry it, and are searched under it.
+    assert headings["What's New in Tool 0.8?"] is None
+    assert headings["- New tarball released."] == "What's New in Tool 0.8?"
+    assert headings["* `cargo` and `rustc`"] == "Requirements"
+    assert headings["This file holds the release notes (i.e. Tcl/Tk builds too)."] is None
+    git = next(c for c in chunks if c.sentences[0].text == "* `cargo` and `rustc`")
+    assert git.heading is not None and git.heading.end <= git.start
+    assert document.text[git.heading.start:git.heading.end] == git.heading.text
+    assert git.search_text == f"Requirements\n{git.text}"

@@ -308,3 +308,38 @@ def test_a_changelog_date_is_cited_with_the_release_heading_it_belongs_to(
         assert date in answer.answer
         # The date line alone does not say which release it is for: its heading is cited.
         assert [c.quote for c in answer.citations] == [heading, f"*Release date: {date}*"]
+
+
+LONG_CHANGELOG = """# Harbor Bridge monitor: release notes
+
+## Version 2.0
+
+- Sensors report every 5 minutes instead of every hour.
+- The dashboard shows wind speed on the main span.
+- Strain readings are kept for ten years.
+- Alerts go to the duty engineer by text message.
+
+## Version 1.0
+
+- First release, with 12 strain sensors on the main span.
+"""
+
+
+def test_a_chunk_deep_in_a_section_is_read_under_its_heading(
+    tmp_path: Path, embedder: Embedder, small_pipeline: Pipeline
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "CHANGES.md").write_text(LONG_CHANGELOG, encoding="utf-8")
+    settings = make_settings(tmp_path, collection="long-notes", chunk_max_words=12)
+    ingest([folder], settings, embedder)
+    stored = {c.chunk.sentences[0].text: c.chunk for c in open_store(settings).all_chunks()}
+    alerts = stored["- Alerts go to the duty engineer by text message."]
+    assert alerts.heading is not None and alerts.heading.text == "Version 2.0"
+    pipeline = Pipeline(settings, embedder=embedder, llm=small_pipeline.llm)
+    answer = pipeline.ask("Which version sends alerts to the duty engineer by text message?")
+    assert answer.status == "answered", (answer.answer, answer.reason)
+    assert "2.0" in answer.answer
+    documents = DocumentStore(settings)
+    for citation in answer.citations:
+        assert documents.read(citation.source)[citation.start:citation.end] == citation.quote

@@ -247,11 +247,13 @@ def chunk_document(document: Document, max_words: int) -> list[Chunk]:
     group: list[Span] = []
     words = 0
     opened_by_heading = False
+    section: Span | None = None  # the last marked heading
 
     def flush() -> None:
         nonlocal group, words
         if group:
-            chunks.append(_make_chunk(document, group))
+            heading = None if opened_by_heading else section
+            chunks.append(_make_chunk(document, group, heading))
         group, words = [], 0
 
     for sentence, kind in _sentences(document):
@@ -264,13 +266,16 @@ def chunk_document(document: Document, max_words: int) -> list[Chunk]:
             flush()
         if not group:
             opened_by_heading = kind == "heading"
+        if kind == "heading":
+            section = sentence
         group.append(sentence)
         words += n
     flush()
     return chunks
 
 
-def _make_chunk(document: Document, sentences: list[Span]) -> Chunk:
+def _make_chunk(document: Document, sentences: list[Span], heading: Span | None = None
+                ) -> Chunk:
     start, end = sentences[0].start, sentences[-1].end
     text = document.text[start:end]
     digest = hashlib.sha1(f"{document.source}:{start}:{end}:{text}".encode()).hexdigest()[:16]
@@ -281,4 +286,5 @@ def _make_chunk(document: Document, sentences: list[Span]) -> Chunk:
         end=end,
         text=text,
         sentences=tuple(sentences),
+        heading=heading,
     )

@@ -136,7 +136,7 @@ class HybridRetriever:
             if previous.source == chunk.source:
                 earlier = self._before.get(previous.id, ())
                 self._before[chunk.id] = (*reversed(previous.sentences), *earlier)[:3]
-        self._bm25 = BM25([c.text for c in chunks])
+        self._bm25 = BM25([c.search_text for c in chunks])
         self._weights = [bm25_weight, dense_weight]
         self._rrf_k = rrf_k
         self._fusion = fusion
@@ -183,13 +183,17 @@ class HybridRetriever:
         ]
 
     def _in_context(self, chunk: Chunk) -> Chunk:
-        """The chunk with the earlier sentence its opening depends on. One that opens with an
-        attributed quote ("…,” he said) gets the nearest earlier sentence (of the three before
-        it) that names a speaker, so that "he" can be read and cited; one that opens by
-        referring back ("He described ...", "These new arrivals ...", "... was also
-        present") gets the sentence just before it."""
+        """The chunk with the earlier sentence its opening depends on. One that continues a
+        section under a marked heading gets that heading ("Version 2.0" over the second chunk
+        of its notes), and nothing else. One that opens with an attributed quote ("…,” he
+        said) gets the nearest earlier sentence (of the three before it) that names a
+        speaker, so that "he" can be read and cited; one that opens by referring back ("He
+        described ...", "These new arrivals ...", "... was also present") gets the sentence
+        just before it."""
         if not chunk.sentences:
             return chunk
+        if chunk.heading is not None:
+            return replace(chunk, sentences=(chunk.heading, *chunk.sentences))
         before = self._before.get(chunk.id, ())
         opening = chunk.sentences[0].text
         if _DANGLING.search(opening):

@@ -114,6 +114,7 @@ class ChromaStore:
                 Span(source, s, e, text[s - int(meta["start"]) : e - int(meta["start"])])
                 for s, e in json.loads(str(meta["sentences"]))
             )
+            heading = json.loads(str(meta.get("heading") or "null"))
             chunk = Chunk(
                 id=chunk_id,
                 source=source,
@@ -121,6 +122,7 @@ class ChromaStore:
                 end=int(meta["end"]),
                 text=text,
                 sentences=sentences,
+                heading=Span(source, *heading) if heading else None,
             )
             stored.append(StoredChunk(chunk, str(meta["document_sha256"])))
         return stored
@@ -144,6 +146,9 @@ class ChromaStore:
                     "end": c.end,
                     "document_sha256": document_sha256,
                     "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                    # Outside the chunk's text, so stored with its own.
+                    "heading": json.dumps([c.heading.start, c.heading.end, c.heading.text]
+                                          if c.heading else None),
                 }
                 for c in page
             ],
