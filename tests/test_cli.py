@@ -82,6 +82,9 @@ def test_human_output_shows_answer_and_numbered_quotes(seeded_settings: Settings
         (["ask", "x" * 5000], "limit is"),
         (["ask", "--top-k", "0", "hi"], "Invalid value"),
         (["ingest", "/no/such/folder"], "no such file or folder"),
+        # A collection name is also a folder name: no way out of the index folder.
+        (["ingest", "--collection", "../../elsewhere", str(SEEDS)], "invalid setting: collection"),
+        (["sources", "--collection", "x"], "a collection name is 3 to 63 letters"),
     ],
 )
 def test_errors_are_one_clear_line_and_non_zero(
@@ -90,6 +93,16 @@ def test_errors_are_one_clear_line_and_non_zero(
     done = run_cli(args, seeded_settings)
     assert done.returncode != 0
     assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_invalid_setting_is_named_in_one_line(seeded_settings: Settings) -> None:
+    env = {**os.environ, "MSS_QA_INDEX_DIR": str(seeded_settings.index_dir),
+           "MSS_QA_MAX_WAITING": "-1"}
+    done = subprocess.run([*CLI, "sources"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 1
+    assert "invalid setting: max_waiting (MSS_QA_MAX_WAITING)" in done.stderr
     assert "Traceback" not in done.stderr
 
 

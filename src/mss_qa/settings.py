@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -13,6 +14,7 @@ from mss_qa import offline
 offline.enforce()
 
 ROOT = Path(__file__).resolve().parents[2]
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]")
 
 
 def _default_cache_dir() -> Path:
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
     # Where things live.
     seeds_dir: Path = ROOT / "seeds"
     index_dir: Path = ROOT / "index"
+    # Also a folder name under index/documents/: letters, digits, ".", "_" and "-", starting
+    # and ending with a letter or digit, 3 to 63 characters, no "..", as Chroma requires.
     collection: str = "seeds"
     model_dir: Path = Field(default_factory=lambda: _default_cache_dir() / "models")
     chroma_url: str | None = None
@@ -98,6 +102,16 @@ class Settings(BaseSettings):
     max_waiting: int = Field(default=8, ge=0)
     # Answers kept in memory per process; a repeated question is answered at once (0: off).
     answer_cache_size: int = Field(default=256, ge=0)
+
+    @field_validator("collection")
+    @classmethod
+    def _check_collection(cls, value: str) -> str:
+        if not _COLLECTION_NAME.fullmatch(value) or ".." in value:
+            raise ValueError(
+                "a collection name is 3 to 63 letters, digits, '.', '_' or '-', starting and "
+                "ending with a letter or digit, without '..'"
+            )
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from mss_qa import offline
 from mss_qa.errors import InvalidQuestionError, MssQaError
@@ -19,7 +20,17 @@ offline.enforce()
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """The settings, with an invalid value (an option or an `MSS_QA_*` variable) reported as
+    one line that names it, not a traceback."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])} (MSS_QA_"
+            f"{str(error['loc'][0]).upper()}): {error['msg']}, got {error.get('input')!r}"
+            for error in exc.errors()
+        )
+        raise click.ClickException(f"invalid setting: {problems}") from None
 
 
 def _fail(error: MssQaError | OSError) -> click.ClickException:
@@ -134,7 +145,7 @@ def models_fetch(names: tuple[str, ...]) -> None:
     """Download, join and verify NAMES (default: the configured generator)."""
     from mss_qa.backends.model_files import fetch_model
 
-    settings = Settings()
+    settings = _settings()
     try:
         for name in names or (settings.generator,):
             fetch_model(name, settings.model_dir)
@@ -147,7 +158,7 @@ def models_verify() -> None:
     """Check every assembled model file against its sha256."""
     from mss_qa.backends.model_files import MODELS, model_path
 
-    settings = Settings()
+    settings = _settings()
     bad = 0
     for name in MODELS:
         try:
@@ -225,7 +236,7 @@ def eval_command(
         lines = report.compare(first, second)
         click.echo("\n".join(lines) if lines else "no question changed correctness")
         return
-    settings = Settings()
+    settings = _settings()
     documents = DocumentStore(settings)
     try:
         sources = {name: documents.read(name) for name in documents.names()}
