@@ -150,3 +150,13 @@ def test_a_chunk_that_continues_a_section_carries_its_heading() -> None:
     assert git.heading is not None and git.heading.end <= git.start
     assert document.text[git.heading.start:git.heading.end] == git.heading.text
     assert git.search_text == f"Requirements\n{git.text}"
+
+
+def test_a_rule_under_a_paragraph_is_no_heading() -> None:
+    text = ("The survey ran for a year. It counted\nbirds on every bank.\n\n---\n\n"
+            "Volunteers walked the river.\n")
+    chunks = chunk_document(Document("x.md", text), max_words=30)
+    assert [s.text for c in chunks for s in c.sentences] == [
+        "The survey ran for a year.", "It counted\nbirds on every bank.",
+        "Volunteers walked the river."]
+    assert all(c.heading is None for c in chunks)

@@ -3,8 +3,9 @@
 The original text is never modified: every span is a (start, end) pair into it.
 Scraping debris (lone numbers, "previous post", wire attributions such as "Reuters+1",
 headline links) is excluded from citable spans. Marked headings (Markdown's "# Title" or a
-line underlined with === or ---) open a chunk, so that what follows is read under its title,
-and "label: value" lines ("Release date: 22-Jul-2001") are kept as spans of their own.
+line underlined with === or ---) open a chunk, and the later chunks of their section carry
+them, so that what follows is read under its title; list items, however short, and "label:
+value" lines ("Release date: 22-Jul-2001") are kept as spans of their own.
 """
 
 from __future__ import annotations
@@ -137,7 +138,11 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
             continue
         line = text[s:e]
         atx = _ATX_HEADING.match(line)
-        if atx or (not _UNDERLINE.match(line) and _UNDERLINE.match(next_lines[i])):
+        # A setext heading's underline is the very next line: after a blank line, "---" is a
+        # horizontal rule under a paragraph.
+        underlined = i + 1 < len(lines) and bool(
+            _UNDERLINE.match(text[lines[i + 1][0]:lines[i + 1][1]].strip()))
+        if atx or (underlined and not _UNDERLINE.match(line)):
             if block_start is not None:
                 yield block_start, block_end, block_kind
                 block_start = None
