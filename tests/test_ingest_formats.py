@@ -343,3 +343,23 @@ def test_a_chunk_deep_in_a_section_is_read_under_its_heading(
     documents = DocumentStore(settings)
     for citation in answer.citations:
         assert documents.read(citation.source)[citation.start:citation.end] == citation.quote
+
+
+def test_the_chunk_that_opens_a_section_is_found_for_what_its_heading_says(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    notes = ("## Version 3.0 (14 March 2025)\n\n" + "".join(
+        f"- The monitor now reports sensor group {n} to the control room.\n"
+        for n in range(1, 9)))
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "CHANGES.md").write_text(notes, encoding="utf-8")
+    settings = make_settings(tmp_path, collection="dated-notes", chunk_max_words=12)
+    ingest([folder], settings, embedder)
+    pipeline = Pipeline(settings, embedder=embedder)
+    ranked = pipeline.retriever.retrieve("When was version 3.0 released?", 4)
+    # The later chunks of the section carry the heading to show it, but are not searched by
+    # it: they would all match its words and crowd out the chunk that opens with it.
+    assert ranked[0].chunk.sentences[0].text == "Version 3.0 (14 March 2025)"
+    assert ranked[0].chunk.heading is None
+    assert all(e.chunk.sentences[0].text == "Version 3.0 (14 March 2025)" for e in ranked)

@@ -199,7 +199,7 @@ def _sync_document(
     # Write the text first: a chunk must never point at a document copy that is missing.
     documents_dir.write(document)
     if chunks:
-        store.upsert(chunks, embedder.embed([c.search_text for c in chunks]), document.sha256)
+        store.upsert(chunks, embedder.embed([c.text for c in chunks]), document.sha256)
     store.delete([i.chunk.id for i in old if i.chunk.id not in new_ids])
     report.chunks_embedded += len(chunks)
     (report.changed if old else report.added).append(document.source)

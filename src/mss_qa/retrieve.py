@@ -136,7 +136,7 @@ class HybridRetriever:
             if previous.source == chunk.source:
                 earlier = self._before.get(previous.id, ())
                 self._before[chunk.id] = (*reversed(previous.sentences), *earlier)[:3]
-        self._bm25 = BM25([c.search_text for c in chunks])
+        self._bm25 = BM25([c.text for c in chunks])
         self._weights = [bm25_weight, dense_weight]
         self._rrf_k = rrf_k
         self._fusion = fusion

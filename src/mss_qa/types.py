@@ -43,12 +43,9 @@ class Chunk:
     sentences: tuple[Span, ...]
     # The marked heading of the section the chunk continues, when the chunk does not open
     # with it (it lies before `start`): "Version 2.0" for the second chunk of its notes.
+    # Shown and cited with the chunk, not searched: every chunk of a section would match the
+    # heading's words, and crowd out the chunk that opens with it.
     heading: Span | None = None
-
-    @property
-    def search_text(self) -> str:
-        """What is embedded and matched by words: the text, under its section's heading."""
-        return f"{self.heading.text}\n{self.text}" if self.heading else self.text
 
 
 @dataclass(frozen=True)
