@@ -101,17 +101,6 @@ def _is_title_like(line: str) -> bool:
     return capitalized / len(words) >= 0.6
 
 
-def _next_lines(text: str, lines: list[tuple[int, int]]) -> list[str]:
-    """For each line, the first non-blank line after it, stripped ("" after the last one):
-    one pass from the end, so that long files cost linear time."""
-    following = [""] * len(lines)
-    after = ""
-    for i in range(len(lines) - 1, -1, -1):
-        following[i] = after
-        after = text[lines[i][0]:lines[i][1]].strip() or after
-    return following
-
-
 def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
     """Yield (start, end, kind) of blocks: prose (lines joined where a sentence runs across a
     break), marked headings, "label: value" lines and list items.
@@ -122,7 +111,8 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
     short it is ("* `git`"), and runs on into the lines that continue it.
     """
     lines = [(s, e) for s, e in _line_spans(text)]
-    next_lines = _next_lines(text, lines)
+    # The index of the last non-blank line, found once: long files cost linear time.
+    last_line = max((i for i, (a, b) in enumerate(lines) if text[a:b].strip()), default=-1)
     block_start: int | None = None
     block_end = 0
     block_kind: BlockKind = "prose"
@@ -149,7 +139,7 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
             yield s + (atx.end() if atx else 0), e, "heading"
             continue
         ends_sentence = bool(_ENDS_SENTENCE.search(line))
-        is_last = not next_lines[i]
+        is_last = i == last_line
         item = bool(_LIST_ITEM.match(line))
         if item and block_start is not None:
             yield block_start, block_end, block_kind
@@ -161,7 +151,7 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
             if block_start is not None:
                 yield block_start, block_end, block_kind
                 block_start = None
-            if _FIELD_LINE.match(line):
+            if is_field_line(line):
                 yield s, e, "field"
             continue
         if block_start is None:
