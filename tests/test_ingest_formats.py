@@ -272,6 +272,17 @@ def test_the_cli_shows_progress_rates_and_a_summary(tmp_path: Path) -> None:
     assert f"skipped {folder / 'notes.docx'}: unsupported file type .docx" in result.stderr
 
 
+def ingest_notes(tmp_path: Path, embedder: Embedder, text: str, collection: str,
+                 **overrides: object) -> Settings:
+    """A user's folder holding one Markdown file, CHANGES.md, ingested into `collection`."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "CHANGES.md").write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path, collection=collection, **overrides)
+    ingest([folder], settings, embedder)
+    return settings
+
+
 CHANGELOG = """# Harbor Bridge monitor: release notes
 
 ## Version 2.0
@@ -292,11 +303,7 @@ CHANGELOG = """# Harbor Bridge monitor: release notes
 def test_a_changelog_date_is_cited_with_the_release_heading_it_belongs_to(
     tmp_path: Path, embedder: Embedder, small_pipeline: Pipeline
 ) -> None:
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    (folder / "CHANGES.md").write_text(CHANGELOG, encoding="utf-8")
-    settings = make_settings(tmp_path, collection="notes")
-    ingest([folder], settings, embedder)
+    settings = ingest_notes(tmp_path, embedder, CHANGELOG, "notes")
     assert_offsets_round_trip(settings, "CHANGES.md")
     pipeline = Pipeline(settings, embedder=embedder, llm=small_pipeline.llm)
     for question, date, heading in [
@@ -328,11 +335,7 @@ LONG_CHANGELOG = """# Harbor Bridge monitor: release notes
 def test_a_chunk_deep_in_a_section_is_read_under_its_heading(
     tmp_path: Path, embedder: Embedder, small_pipeline: Pipeline
 ) -> None:
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    (folder / "CHANGES.md").write_text(LONG_CHANGELOG, encoding="utf-8")
-    settings = make_settings(tmp_path, collection="long-notes", chunk_max_words=12)
-    ingest([folder], settings, embedder)
+    settings = ingest_notes(tmp_path, embedder, LONG_CHANGELOG, "long-notes", chunk_max_words=12)
     stored = {c.chunk.sentences[0].text: c.chunk for c in open_store(settings).all_chunks()}
     alerts = stored["- Alerts go to the duty engineer by text message."]
     assert alerts.heading is not None and alerts.heading.text == "Version 2.0"
@@ -351,11 +354,7 @@ def test_the_chunk_that_opens_a_section_is_found_for_what_its_heading_says(
     notes = ("## Version 3.0 (14 March 2025)\n\n" + "".join(
         f"- The monitor now reports sensor group {n} to the control room.\n"
         for n in range(1, 9)))
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    (folder / "CHANGES.md").write_text(notes, encoding="utf-8")
-    settings = make_settings(tmp_path, collection="dated-notes", chunk_max_words=12)
-    ingest([folder], settings, embedder)
+    settings = ingest_notes(tmp_path, embedder, notes, "dated-notes", chunk_max_words=12)
     pipeline = Pipeline(settings, embedder=embedder)
     ranked = pipeline.retriever.retrieve("When was version 3.0 released?", 4)
     # The later chunks of the section carry the heading to show it, but are not searched by
