@@ -64,6 +64,18 @@ def test_empty_collection_says_to_ingest(tmp_path: Path, embedder: Embedder) -> 
         load_index(make_settings(tmp_path), embedder.name)
 
 
+def test_asking_a_collection_that_does_not_exist_creates_nothing(
+    tmp_path: Path, seeds_copy: Path, embedder: Embedder
+) -> None:
+    settings = make_settings(tmp_path)
+    ingest([seeds_copy], settings, embedder)
+    mistyped = make_settings(tmp_path, collection="sedes")
+    with pytest.raises(IndexMissingError, match=r"no collection 'sedes'.*mss-qa ingest"):
+        load_index(mistyped, embedder.name)
+    client = open_store(settings)._client
+    assert [c.name for c in client.list_collections()] == [settings.collection]
+
+
 def test_bad_files_are_skipped_with_reasons(tmp_path: Path, embedder: Embedder) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -102,3 +114,79 @@ def test_large_collections_are_read_and_written_in_pages(tmp_path: Path) -> None
     assert len(store.all_chunks()) == 12_000
     store.delete([c.id for c in chunks[:11_000]])
     assert store.count() == 1_000
+
+
+def test_files_of_the_same_name_from_two_folders_are_not_mixed_up(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "notes.txt").write_text("The Amber Clocktower was built by Ivo Brenner in 1854.\n")
+    (second / "notes.txt").write_text("Ferry tickets to Westhollow cost five crowns each.\n")
+    settings = make_settings(tmp_path)
+    report = ingest([first, second], settings, embedder)
+    assert report.added == ["notes.txt"]
+    [skipped] = report.skipped
+    assert skipped.path == second / "notes.txt"
+    assert "same name, 'notes.txt', as" in skipped.reason and str(first) in skipped.reason
+    # Every stored passage is a span of the stored copy, which is the first file.
+    loaded = load_index(settings, embedder.name)
+    text = loaded.documents.read("notes.txt")
+    assert text.startswith("The Amber Clocktower")
+    assert all(text[c.start:c.end] == c.text for c in loaded.chunks)
+
+
+def test_any_file_name_the_system_allows_is_ingested(tmp_path: Path, embedder: Embedder) -> None:
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "\\b.txt").write_text("The Pine Hall has three doors and one window.\n")
+    (folder / "ok.txt").write_text("The Oak Hall has seven doors and two windows.\n")
+    settings = make_settings(tmp_path)
+    report = ingest([folder], settings, embedder)
+    assert report.added == ["\\b.txt", "ok.txt"] and not report.skipped
+    loaded = load_index(settings, embedder.name)
+    assert loaded.documents.read("\\b.txt").startswith("The Pine Hall")
+
+
+def test_linked_folders_are_followed_and_broken_links_reported(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "canal.txt").write_text("The canal was dug by hand over eleven years.\n")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "main.txt").write_text("The main square holds a market every Thursday.\n")
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (folder / "up").symlink_to(folder, target_is_directory=True)  # a loop, unless guarded
+    (folder / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    (folder / "loop1.txt").symlink_to(folder / "loop2.txt")
+    (folder / "loop2.txt").symlink_to(folder / "loop1.txt")
+    report = ingest([folder], make_settings(tmp_path), embedder)
+    assert report.added == ["linked/canal.txt", "main.txt"]
+    reasons = {s.path.name: s.reason for s in report.skipped}
+    assert reasons["gone.txt"] == f"broken symbolic link (to {tmp_path / 'missing.txt'})"
+    assert reasons["loop1.txt"].startswith("cannot be read: Too many levels of symbolic links")
+    assert set(reasons) == {"gone.txt", "loop1.txt", "loop2.txt"}
+
+
+def test_a_file_with_no_passage_is_skipped_and_stays_skipped(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "short"
+    folder.mkdir()
+    (folder / "short.txt").write_text("Ferry tickets.\n")
+    (folder / "long.txt").write_text("Ferry tickets to Westhollow cost five crowns each.\n")
+    settings = make_settings(tmp_path)
+    first = ingest([folder], settings, embedder)
+    assert first.added == ["long.txt"]
+    assert [(s.path.name, s.reason) for s in first.skipped] == [
+        ("short.txt", "no passage to index (no sentence of three or more words)")]
+    second = ingest([folder], settings, embedder)
+    assert (second.added, second.unchanged, len(second.skipped)) == ([], ["long.txt"], 1)
+    assert DocumentStore(settings).names() == ["long.txt"]
+    # A file that shrinks to no passage loses the passages it had.
+    (folder / "long.txt").write_text("Ferry tickets.\n")
+    third = ingest([folder], settings, embedder)
+    assert third.removed == ["long.txt"] and DocumentStore(settings).names() == []

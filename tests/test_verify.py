@@ -226,6 +226,11 @@ def test_an_answer_of_the_wrong_kind_is_caught() -> None:
         assert matches_answer_type(written, "", "date")
     for other in ("2.1", "3/4", "version 0.2"):
         assert not matches_answer_type(other, "", "date")
+    # Years of any era, as history writes them; a count with a thousands separator is no year.
+    for year in ("1887", "in 1642", "44 BC", "2150"):
+        assert matches_answer_type(year, "", "date")
+    for other in ("1,887", "1887.5", "387"):
+        assert not matches_answer_type(other, "", "date")
     assert matches_answer_type("nine months", "", "count")
     assert not matches_answer_type("Kenya Airways", "", "count")
     assert matches_answer_type("Kipchumba Murkomen", "", "person")

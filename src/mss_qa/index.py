@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mss_qa.backends.chroma_store import ChromaStore, StoredChunk
@@ -62,9 +62,12 @@ def fingerprint(settings: Settings, embedder_name: str) -> dict[str, Any]:
     }
 
 
-def open_store(settings: Settings) -> ChromaStore:
+def open_store(settings: Settings, create: bool = True) -> ChromaStore:
+    """The collection's Chroma store; without `create`, one that does not exist is
+    `IndexMissingError` (asking never creates a collection)."""
     return ChromaStore(
-        settings.collection, path=settings.index_dir / "chroma", url=settings.chroma_url
+        settings.collection, path=settings.index_dir / "chroma", url=settings.chroma_url,
+        create=create,
     )
 
 
@@ -81,8 +84,10 @@ class DocumentStore:
 
     def _path(self, source: str) -> Path:
         # Source names come from users (API, CLI): only names that are in the collection,
-        # never a path that climbs out of it.
-        if not source or source.startswith(("/", "\\")) or ".." in Path(source).parts:
+        # never a path that climbs out of it. (A backslash is an ordinary character of a
+        # file name here.)
+        name = PurePosixPath(source)
+        if not source or "\x00" in source or name.is_absolute() or ".." in name.parts:
             raise SourceNotFoundError(f"no source named {source!r}")
         return self.root / source
 
@@ -145,22 +150,22 @@ def ingest(
 
     candidates = list(discover(paths))
     bar = _progress_bar(len(candidates)) if progress is None else None
-    seen: set[str] = set()
+    seen: dict[str, Path] = {}  # source name -> the file ingested under it
     for candidate in candidates:
         result = read_document(candidate, settings.max_file_bytes)
+        if isinstance(result, Document) and result.source in seen:
+            # Files from different folders given (or two files given) with the same name:
+            # one collection cannot cite both.
+            result = Skipped(candidate.path, f"has the same name, {result.source!r}, as "
+                             f"{seen[result.source]}; ingest them into separate collections "
+                             "or rename one")
+        if isinstance(result, Document):
+            result = _sync_document(result, candidate.path, by_source.get(result.source, []),
+                                    settings, embedder, store, documents_dir, report)
         if isinstance(result, Skipped):
             report.skipped.append(result)
         else:
-            seen.add(result.source)
-            _sync_document(
-                result,
-                by_source.get(result.source, []),
-                settings,
-                embedder,
-                store,
-                documents_dir,
-                report,
-            )
+            seen[result.source] = candidate.path
         if bar is not None:
             bar.update(1)
             elapsed = time.perf_counter() - started
@@ -184,25 +189,30 @@ def ingest(
 
 def _sync_document(
     document: Document,
+    path: Path,
     old: list[StoredChunk],
     settings: Settings,
     embedder: Embedder,
     store: ChromaStore,
     documents_dir: DocumentStore,
     report: IngestReport,
-) -> None:
+) -> Document | Skipped:
+    """Bring the document's passages up to date; a document with no passage to index is
+    `Skipped` (its earlier passages, if any, are then removed with those of missing files)."""
     if old and all(i.document_sha256 == document.sha256 for i in old):
         report.unchanged.append(document.source)
-        return
+        return document
     chunks = chunk_document(document, settings.chunk_max_words)
+    if not chunks:
+        return Skipped(path, "no passage to index (no sentence of three or more words)")
     new_ids = {c.id for c in chunks}
     # Write the text first: a chunk must never point at a document copy that is missing.
     documents_dir.write(document)
-    if chunks:
-        store.upsert(chunks, embedder.embed([c.text for c in chunks]), document.sha256)
+    store.upsert(chunks, embedder.embed([c.text for c in chunks]), document.sha256)
     store.delete([i.chunk.id for i in old if i.chunk.id not in new_ids])
     report.chunks_embedded += len(chunks)
     (report.changed if old else report.added).append(document.source)
+    return document
 
 
 def _progress_bar(total: int) -> Any:
@@ -237,7 +247,7 @@ def load_index(settings: Settings, embedder_name: str) -> LoadedIndex:
             f"the last ingest of the collection {settings.collection!r} did not finish; "
             "run `mss-qa ingest` again to complete it"
         )
-    store = open_store(settings)
+    store = open_store(settings, create=False)
     found = store.fingerprint()
     if found is None or store.count() == 0:
         raise IndexMissingError(

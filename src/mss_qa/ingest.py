@@ -7,8 +7,11 @@ so every citation's offsets point into text that can be shown and checked verbat
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -44,12 +47,30 @@ def discover(paths: Iterable[Path]) -> Iterator[SourceFile]:
     """Expand files and folders into candidate files, named relative to the folder given."""
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue
-                yield SourceFile(child, child.relative_to(path).as_posix())
+            yield from _walk(path)
         else:
             yield SourceFile(path, path.name)
+
+
+def _walk(root: Path) -> Iterator[SourceFile]:
+    """Everything under `root` that is not a folder (hidden names left out), in name order:
+    files, and also broken links and the like, so that reading can say why it skips them.
+    Symbolic links to folders are followed, each real folder once, so a link that points
+    back up the tree is not a loop."""
+    visited: set[str] = set()
+    found = []
+    for folder, folders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            folders.clear()
+            continue
+        visited.add(real)
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                child = Path(folder, name)
+                found.append(SourceFile(child, child.relative_to(root).as_posix()))
+    yield from sorted(found, key=lambda f: f.source.split("/"))
 
 
 def read_document(candidate: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Document | Skipped:
@@ -59,12 +80,16 @@ def read_document(candidate: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Doc
     if extract is None:
         return Skipped(path, f"unsupported file type {path.suffix or '(none)'}")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Skipped(path, f"larger than {_size(max_bytes)} ({_size(size)})")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return Skipped(path, "not a regular file")
+        if info.st_size > max_bytes:
+            return Skipped(path, f"larger than {_size(max_bytes)} ({_size(info.st_size)})")
         raw = path.read_bytes()
     except OSError as exc:
         # Includes a file deleted between discovery and reading.
+        if path.is_symlink() and exc.errno == errno.ENOENT:
+            return Skipped(path, f"broken symbolic link (to {os.readlink(path)})")
         return Skipped(path, f"cannot be read: {exc.strerror or exc}")
     try:
         text = extract(raw)

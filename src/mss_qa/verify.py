@@ -537,6 +537,11 @@ _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(?:\d{4}-\d{1,2}-\d{1,2}"
                            r"|\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2}))(?![\d/-])")
 
 
+# A year outside `is_year`'s range, as a "when" answer writes it: "1887", "1642", "44 BC" (a
+# four-digit figure without a thousands separator, or a figure with an era).
+_WRITTEN_YEAR = re.compile(r"(?<![\d,.])[12]\d{3}(?![\d,]|\.\d)|\b\d{1,4} ?(?:BC|BCE|AD|CE)\b")
+
+
 def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bool:
     """A cheap guard against an answer of the wrong kind (a head count for a budget)."""
     if expected is None:
@@ -549,7 +554,7 @@ def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bo
     if expected == "date":
         return (any(m in folded for m in _MONTHS) or any(d in folded for d in _WEEKDAYS)
                 or bool(_NUMERIC_DATE.search(claim))
-                or any(is_year(v) for v in numbers_in(claim))
+                or any(is_year(v) for v in numbers_in(claim)) or bool(_WRITTEN_YEAR.search(claim))
                 or bool(re.search(r"\b(year|month|week|day|today|yesterday|ago)\b", folded)))
     if expected == "count":
         return bool(numbers_in(claim)) or bool(_QUANTITY_WORDS.search(claim))

@@ -14,7 +14,7 @@ import httpx
 
 from mss_qa import offline
 from mss_qa.backends.embedders import Vectors
-from mss_qa.errors import BackendUnavailableError
+from mss_qa.errors import BackendUnavailableError, IndexMissingError
 from mss_qa.types import Chunk, Span
 
 offline.enforce()
@@ -32,9 +32,13 @@ class StoredChunk:
 class ChromaStore:
     """One Chroma collection holding chunks with their offsets and document checksums."""
 
-    def __init__(self, collection: str, path: Path | None = None, url: str | None = None) -> None:
+    def __init__(self, collection: str, path: Path | None = None, url: str | None = None,
+                 create: bool = True) -> None:
+        """Open `collection`, creating it (and the folder) if `create`; otherwise a missing
+        collection is `IndexMissingError`, and nothing is written."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
+        from chromadb.errors import NotFoundError
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         self.name = collection
@@ -51,13 +55,24 @@ class ChromaStore:
                 self._client.heartbeat()
             else:
                 assert path is not None
+                if not create and not path.is_dir():
+                    raise NotFoundError(f"no Chroma folder at {path}")
                 path.mkdir(parents=True, exist_ok=True)
                 self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
             # No embedding function: vectors always come from our own embedder, so Chroma
             # never tries to download its default ONNX model.
-            self._collection: Any = self._client.get_or_create_collection(
-                name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
+            if create:
+                self._collection: Any = self._client.get_or_create_collection(
+                    name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
+            else:
+                self._collection = self._client.get_collection(name=collection,
+                                                               embedding_function=None)
+        except NotFoundError:
+            raise IndexMissingError(
+                f"there is no collection {collection!r} in {self._where}; run "
+                f"`mss-qa ingest --collection {collection} FOLDER` first"
+            ) from None
         except BackendUnavailableError:
             raise
         except Exception as exc:
