@@ -96,13 +96,27 @@ def test_errors_are_one_clear_line_and_non_zero(
     assert "Traceback" not in done.stderr
 
 
-def test_an_invalid_setting_is_named_in_one_line(seeded_settings: Settings) -> None:
-    env = {**os.environ, "MSS_QA_INDEX_DIR": str(seeded_settings.index_dir),
-           "MSS_QA_MAX_WAITING": "-1"}
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MSS_QA_MAX_WAITING", "-1"),
+        # Out of range, each would have failed only later: every question refused as the
+        # client's fault (top_k), every answer refused (support_threshold), no chunk at all.
+        ("MSS_QA_TOP_K", "0"),
+        ("MSS_QA_SUPPORT_THRESHOLD", "5"),
+        ("MSS_QA_CHUNK_MAX_WORDS", "0"),
+        ("MSS_QA_MAX_QUESTION_CHARS", "0"),
+    ],
+)
+def test_an_invalid_setting_is_named_in_one_line(
+    seeded_settings: Settings, variable: str, value: str
+) -> None:
+    env = {**os.environ, "MSS_QA_INDEX_DIR": str(seeded_settings.index_dir), variable: value}
     done = subprocess.run([*CLI, "sources"], capture_output=True, text=True, env=env,
                           timeout=120)
     assert done.returncode == 1
-    assert "invalid setting: max_waiting (MSS_QA_MAX_WAITING)" in done.stderr
+    field = variable.removeprefix("MSS_QA_").lower()
+    assert f"invalid setting: {field} ({variable})" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from mss_qa.apps.api import create_app
 from mss_qa.apps.service import Deadline, QAService
@@ -78,7 +78,13 @@ def test_keys_and_origins_are_read_comma_separated_and_keys_stay_secret(
 
 def test_no_keys_by_default() -> None:
     assert Settings().api_key_list == []
-    assert Settings(api_keys=SecretStr(" , ")).api_key_list == []
+    assert Settings(api_keys=SecretStr("")).api_key_list == []
+
+
+@pytest.mark.parametrize("value", [",", " , ", " "])
+def test_keys_set_to_no_key_are_refused_not_served_open(value: str) -> None:
+    with pytest.raises(ValidationError, match="names no key"):
+        Settings(api_keys=SecretStr(value))
 
 
 # --- API keys -------------------------------------------------------------------------------

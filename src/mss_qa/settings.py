@@ -47,11 +47,11 @@ class Settings(BaseSettings):
     feedback_path: Path = ROOT / "feedback" / "feedback.jsonl"
 
     # Chunking. MiniLM reads at most 256 word pieces, so chunks stay well under that.
-    chunk_max_words: int = 30
+    chunk_max_words: int = Field(default=30, ge=5, le=200)
     embedder: Literal["minilm"] = "minilm"
 
     # Retrieval.
-    top_k: int = 4
+    top_k: int = Field(default=4, ge=1, le=9)  # what a request's top_k may be, too
     # The generator first sees only the passages scoring at least this share of the best
     # one's score (fewer prompt tokens to read), and all top_k when it then leans to NONE
     # with probability `widen_at_none` or more. 0 shows all top_k at once.
@@ -59,36 +59,36 @@ class Settings(BaseSettings):
     min_relative_score: float | None = Field(default=None, ge=0.0, le=1.0)
     widen_at_none: float = Field(default=0.1, ge=0.0, le=1.0)
     # Lower-ranked passages searched only for figures that disagree with the answer.
-    conflict_candidates: int = 4
-    bm25_weight: float = 1.0
-    dense_weight: float = 0.7
-    rrf_k: int = 60
+    conflict_candidates: int = Field(default=4, ge=0, le=20)
+    bm25_weight: float = Field(default=1.0, ge=0.0)
+    dense_weight: float = Field(default=0.7, ge=0.0)
+    rrf_k: int = Field(default=60, ge=1)
     fusion: Literal["convex", "rrf"] = "convex"
 
     # Generation.
     llm_backend: Literal["local", "openai"] = "local"
     generator: Literal["qwen-1.5b", "qwen-0.5b"] = "qwen-1.5b"
-    n_threads: int = 2
-    n_ctx: int = 2048
-    max_answer_tokens: int = 48
+    n_threads: int = Field(default=2, ge=1)
+    n_ctx: int = Field(default=2048, ge=1024)
+    max_answer_tokens: int = Field(default=48, ge=1, le=512)
     openai_base_url: str = "http://127.0.0.1:8001/v1"
     openai_model: str = "local"
     openai_api_key: SecretStr = SecretStr("")
-    openai_timeout_s: float = 60.0
-    openai_max_retries: int = 3
+    openai_timeout_s: float = Field(default=60.0, gt=0)
+    openai_max_retries: int = Field(default=3, ge=0, le=10)
 
     # Verification: minimum probability that the cited passage states the answer.
     # Unset values take the calibrated default of the chosen generator (GENERATOR_DEFAULTS).
-    support_threshold: float | None = None
+    support_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # The threshold rises by this times the generator's own probability of answering NONE.
-    none_weight: float | None = None
+    none_weight: float | None = Field(default=None, ge=0.0)
     # A disagreeing figure must be stated more clearly still before a conflict is reported.
-    conflict_threshold: float = 0.8
+    conflict_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
 
     # Input limits.
-    max_question_chars: int = 2000
+    max_question_chars: int = Field(default=2000, ge=1)
     # Larger files are skipped by ingest, with the reason in its summary.
-    max_file_bytes: int = 20 * 1024 * 1024
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
 
     # Serving (HTTP API and chat UI).
     # Bearer keys, comma-separated; empty leaves the service open. A secret: never logged.
@@ -111,6 +111,15 @@ class Settings(BaseSettings):
                 "a collection name is 3 to 63 letters, digits, '.', '_' or '-', starting and "
                 "ending with a letter or digit, without '..'"
             )
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and not any(key.strip() for key in raw.split(",")):
+            # Set but naming no key: serving open would not be what was meant.
+            raise ValueError("names no key (comma-separated keys; unset it to need no key)")
         return value
 
     @field_validator("cors_origins", mode="before")
