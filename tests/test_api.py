@@ -216,6 +216,41 @@ def test_more_questions_than_the_queue_holds_are_429_and_health_stays_instant(
     asyncio.run(scenario())
 
 
+def test_a_streamed_question_over_the_queue_is_429_before_the_stream(pipeline: Pipeline) -> None:
+    app = create_app(pipeline, max_waiting=0)
+    app.state.service.load()
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            first = asyncio.create_task(http.post("/v1/ask", json={"question": MINISTER}))
+            await asyncio.sleep(0.2)  # the first question now holds the generator
+            body = {"question": "Which alliance have Haiti's gangs formed?"}
+            streamed = await http.post("/v1/ask?stream=true", json=body)
+            chat = await http.post("/v1/chat/completions", json={
+                "model": "mss-qa", "stream": True,
+                "messages": [{"role": "user", "content": body["question"]}]})
+            for response in (streamed, chat):
+                assert_error(response, 429, "OverloadedError")
+                assert response.headers["retry-after"]
+            assert (await first).status_code == 200
+
+    asyncio.run(scenario())
+
+
+def test_a_follow_up_too_long_once_completed_is_422_blaming_the_history(
+    client: TestClient,
+) -> None:
+    history = [{"role": "user", "content": "What is Kenya's population? " + "word " * 500},
+               {"role": "assistant", "content": "The sources don't say."}]
+    body = {"question": "And Haiti's?", "history": history}
+    for url in ("/v1/ask", "/v1/ask?stream=true"):
+        response = client.post(url, json=body)
+        assert_error(response, 422, "InvalidQuestionError")
+        assert "completed from the conversation's earlier question" in (
+            response.json()["error"]["message"])
+
+
 def test_a_question_that_would_wait_past_its_budget_is_429_at_once(pipeline: Pipeline) -> None:
     app = create_app(pipeline)
     service = app.state.service
@@ -323,6 +358,23 @@ def test_feedback_is_appended_to_the_jsonl_file(client: TestClient, feedback_pat
     assert len(lines) == 1
     assert {k: v for k, v in lines[0].items() if k != "time"} == entry
     assert lines[0]["time"].endswith("+00:00")
+
+
+def test_feedback_that_cannot_be_saved_is_a_clear_503(
+    client: TestClient, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    service = client.app.state.service  # type: ignore[attr-defined]
+    saved = service.settings.feedback_path
+    service.settings.feedback_path = blocker / "feedback.jsonl"
+    try:
+        response = client.post("/v1/feedback", json={
+            "question": MINISTER, "answer": "x", "status": "answered", "rating": "down"})
+    finally:
+        service.settings.feedback_path = saved
+    assert_error(response, 503, "FeedbackNotSavedError")
+    assert "MSS_QA_FEEDBACK_PATH" in response.json()["error"]["message"]
 
 
 # --- a real server: OpenAI client, raw paths ------------------------------------------------

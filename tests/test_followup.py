@@ -82,3 +82,16 @@ def test_a_refusal_is_not_taken_for_a_name() -> None:
 def test_roles_other_than_user_and_assistant_are_ignored() -> None:
     history = [{"role": "system", "content": "Be brief."}, *MINISTER]
     assert standalone_question("Where was he?", history) == "Where was Kipchumba Murkomen?"
+
+
+def test_a_day_or_month_is_not_taken_for_a_name() -> None:
+    history = [
+        {"role": "user", "content": "When did the 217 Kenyan officers arrive?"},
+        {"role": "assistant", "content": "Saturday [1]"},
+    ]
+    assert standalone_question("Who welcomed them?", history) == (
+        "Who welcomed the 217 Kenyan officers?"
+    )
+    named = [{"role": "user", "content": "Who was Britain's prime minister then?"},
+             {"role": "assistant", "content": "Theresa May [1]"}]
+    assert standalone_question("When did she resign?", named) == "When did Theresa May resign?"

@@ -68,3 +68,9 @@ class AnswerTimeoutError(MssQaError):
     """Answering took longer than its time budget and was cut off."""
 
     http_status = 504
+
+
+class FeedbackNotSavedError(MssQaError):
+    """The feedback file cannot be written (a server-side setting, not the client's fault)."""
+
+    http_status = 503

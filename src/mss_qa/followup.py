@@ -111,10 +111,20 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
     return f"{base}? What about {fragment}?"
 
 
+# A capitalised word that names a time, not someone: "Saturday [1]" is no referent for "them"
+# ("Theresa May" still is).
+_TIME_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december today yesterday tomorrow"
+    .split()
+)
+
+
 def _short_name(answer: str) -> str:
     """The previous answer when it is a bare name ("Kipchumba Murkomen [1]."), else ''."""
     text = _MARKER.sub("", answer).strip().rstrip(".")
-    if _NAME.match(text) and len(text.split()) <= _MAX_NAME_WORDS:
+    if (_NAME.match(text) and len(text.split()) <= _MAX_NAME_WORDS
+            and text.lower() not in _TIME_WORDS):
         return text
     return ""
 
@@ -151,10 +161,11 @@ def _first_noun_phrase(words: list[str]) -> str:
     if not words:
         return ""
     if words[0].lower() in _DETERMINER:
+        # "the 217 Kenyan officers": names and figures up to the first common word.
         phrase = [words[0]]
         for w in words[1:]:
             phrase.append(w)
-            if not w[:1].isupper():
+            if not (w[:1].isupper() or w[:1].isdigit()):
                 break
         return " ".join(phrase)
     name = []

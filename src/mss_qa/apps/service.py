@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from mss_qa.errors import (
     AnswerTimeoutError,
     BackendUnavailableError,
+    InvalidQuestionError,
     MssQaError,
     OverloadedError,
     SourceNotFoundError,
@@ -115,8 +116,15 @@ class QAService:
     def standalone(self, question: object, history: History = ()) -> str:
         """The question, checked, with a follow-up rewritten to stand alone."""
         self.require_ready()
-        text = clean_question(question, self.settings.max_question_chars)
-        return standalone_question(text, history)
+        limit = self.settings.max_question_chars
+        text = clean_question(question, limit)
+        completed = standalone_question(text, history)
+        if completed != text and len(completed) > limit:
+            raise InvalidQuestionError(
+                f"the follow-up, completed from the conversation's earlier question, is "
+                f"{len(completed)} characters long; the limit is {limit}: ask it in full"
+            )
+        return completed
 
     async def ask(
         self, question: object, history: History = (), top_k: int | None = None
@@ -136,6 +144,8 @@ class QAService:
         The question is checked now, so a bad one raises before anything is streamed.
         """
         text = self.standalone(question, history)
+        if self.pipeline.remembered(text, top_k) is None:
+            self._check_capacity()  # a full queue is a 429, not an error inside a 200 stream
         return self._stream(text, top_k)
 
     async def _stream(self, text: str, top_k: int | None) -> AsyncIterator[str | Answer]:
@@ -160,9 +170,8 @@ class QAService:
             # A client that went away: the answer finishes on its own thread; only observe it.
             job.add_done_callback(_observe)
 
-    async def _run(
-        self, text: str, top_k: int | None, on_token: Callable[[str], None] | None
-    ) -> Answer:
+    def _check_capacity(self) -> None:
+        """`OverloadedError` when this question could not be taken on now."""
         if self._in_flight >= self._max_in_flight:
             raise OverloadedError(
                 f"{self._in_flight} questions are already being answered or waiting; retry shortly"
@@ -173,6 +182,11 @@ class QAService:
                 f"{self._in_flight} questions are ahead of this one, about {expected_wait:.0f} s "
                 f"of work, more than the {self.timeout_s:g} s budget; retry shortly"
             )
+
+    async def _run(
+        self, text: str, top_k: int | None, on_token: Callable[[str], None] | None
+    ) -> Answer:
+        self._check_capacity()
         self._in_flight += 1
         deadline = Deadline(self.timeout_s)
         job = asyncio.get_running_loop().run_in_executor(

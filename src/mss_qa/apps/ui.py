@@ -195,8 +195,8 @@ def build_ui(service: QAService) -> gr.Blocks:
         )
         try:
             record_feedback(service.settings.feedback_path, entry)
-        except OSError as exc:
-            gr.Warning(f"feedback not saved: {exc}")
+        except MssQaError as exc:
+            gr.Warning(str(exc))
             return comment
         gr.Info("Thank you: feedback saved.")
         return ""
