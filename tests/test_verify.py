@@ -22,6 +22,7 @@ from mss_qa.verify import (
     literal_support,
     matches_answer_type,
     names_in,
+    names_other_ordinal,
     number_phrases,
     numbers_in,
     relative_years,
@@ -365,3 +366,15 @@ def test_strict_bounds_and_bare_figures() -> None:
     assert strict_bound("about 10") == strict_bound("10") == strict_bound("Moreover") == ""
     assert is_figure("10") and is_figure("over 1 million") and is_figure("June 2024")
     assert not is_figure("10 countries") and not is_figure("1000 (400 + 600)")
+
+
+def test_a_sentence_about_another_of_the_series_is_not_the_answer() -> None:
+    second = "A second contingent of 200 Kenyan police arrived in Haiti on Tuesday."
+    assert names_other_ordinal("When did the first Kenyan police officers arrive?", second)
+    assert not names_other_ordinal("When did the second contingent arrive?", second)
+    # The initial group is the first; a sentence without an ordinal cannot be told apart.
+    assert not names_other_ordinal("When did the first group arrive?",
+                                   "The initial group landed on 25 June.")
+    assert not names_other_ordinal("When did the first officers arrive?",
+                                   "The officers arrived on 25 June.")
+    assert not names_other_ordinal("When did the officers arrive?", second)

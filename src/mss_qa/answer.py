@@ -49,6 +49,7 @@ from mss_qa.verify import (
     is_figure,
     literal_support,
     matches_answer_type,
+    names_other_ordinal,
     number_phrases,
     numbers_in,
     relative_years,
@@ -208,6 +209,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not fits_word_count(question, claim.text)
                 or not states_ranking(question, cited)
+                or names_other_ordinal(question, cited)
                 or about_other_nationality(question, cited, context)
                 or describes_another_country(question, claim.text, cited)
                 or not any(source_names_country(span.source) for span in spans)):

@@ -589,6 +589,21 @@ def states_ranking(question: str, cited_text: str) -> bool:
     return bool(_SUPERLATIVE.search(fold(cited_text)))
 
 
+_ORDINAL = re.compile(r"\b(first|initial|second|third|fourth|fifth|sixth)\b")
+_SAME_ORDINAL = {"initial": "first"}
+
+
+def names_other_ordinal(question: str, cited_text: str) -> bool:
+    """The question asks about the first (second, ...) of something and the cited text
+    numbers it otherwise, never as asked: "A second contingent ... arrived on Tuesday" does
+    not say when the first officers arrived."""
+    def ordinals(text: str) -> set[str]:
+        return {_SAME_ORDINAL.get(o, o) for o in _ORDINAL.findall(fold(text))}
+
+    asked, stated = ordinals(question), ordinals(cited_text)
+    return bool(asked) and bool(stated) and not asked & stated
+
+
 _DEMONYM = re.compile(r"\b(" + "|".join(sorted(COUNTRY_OF, key=len, reverse=True))
                       + r")s?\b")
 
