@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -206,10 +207,19 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_VALIDATOR_STEP = re.compile(r"[\[(]")
+
+
+def _location(parts: Sequence[object]) -> list[str]:
+    return [str(p) for p in parts if not _VALIDATOR_STEP.search(str(p))]
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    # A location names fields and list positions; pydantic adds the steps of its own
+    # validators ("function-after[_unicode_text(), str]"), which mean nothing to a client.
     problems = [
-        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+        f"{'.'.join(_location(e.get('loc', ())))}: {e.get('msg', 'invalid')}"
         for e in exc.errors()
     ]
     return JSONResponse(error_body("InvalidRequestError", "; ".join(problems)), status_code=422)
