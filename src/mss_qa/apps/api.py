@@ -34,6 +34,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     field_validator,
@@ -165,6 +166,8 @@ class ChatMessage(BaseModel):
     def _parts_are_unicode(cls, content: object) -> object:
         if isinstance(content, list):
             for part in content:
+                if part.get("type") == "text" and not isinstance(part.get("text"), str):
+                    raise ValueError("a text part's text must be a string")
                 if isinstance(part.get("text"), str):
                     _unicode_text(part["text"])
         return content
@@ -183,7 +186,7 @@ class ChatRequest(BaseModel):
 
     model: Text = "mss-qa"
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    stream: StrictBool = False
 
 
 # --- errors ---------------------------------------------------------------------------------
