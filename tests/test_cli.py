@@ -126,3 +126,46 @@ def test_asking_an_empty_collection_says_what_to_run(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "mss-qa ingest" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+GOLD_LINE = {"id": "q1", "kind": "factoid", "question": "Who is Kenya's Interior Minister?",
+             "answers": ["Murkomen"],
+             "evidence": [{"source": "000", "quote": "Kipchumba Murkomen"}]}
+
+
+def test_eval_refuses_a_baseline_it_cannot_gate_on_before_any_model_runs(
+    seeded_settings: Settings, tmp_path: Path
+) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(GOLD_LINE) + "\n")
+    other_model = tmp_path / "other-model.json"
+    other_model.write_text(json.dumps({"model": "qwen-1.5b", "metrics": {},
+                                       "questions": {"q1": True}}))
+    other_gold = tmp_path / "other-gold.json"
+    other_gold.write_text(json.dumps({"model": seeded_settings.generator, "metrics": {},
+                                      "questions": {"number-01": True}}))
+    (tmp_path / "a-file").write_text("")
+    for args, message in [
+        (["--baseline", str(tmp_path / "missing.json")], "there is no baseline at"),
+        (["--baseline", str(gold)], "is not a baseline written by"),
+        (["--baseline", str(tmp_path)], "there is no baseline at"),
+        (["--baseline", str(other_model)], "it was made with qwen-1.5b, this run uses"),
+        (["--baseline", str(other_gold)], "it was made from another gold set"),
+        (["--out", str(tmp_path / "a-file")], "is a file, not a folder"),
+    ]:
+        done = run_cli(["eval", "--gold", str(gold), "--out", str(tmp_path / "out"), *args],
+                       seeded_settings)
+        assert done.returncode == 2, (args, done.stderr)
+        assert message in done.stderr and "Traceback" not in done.stderr
+        assert not (tmp_path / "out").exists()  # refused before answering anything
+
+
+def test_eval_compare_refuses_files_that_are_not_summaries(
+    seeded_settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "a.json").write_text("{}")
+    (tmp_path / "b.json").write_text("not json")
+    done = run_cli(["eval", "--compare", str(tmp_path / "a.json"), str(tmp_path / "b.json")],
+                   seeded_settings)
+    assert done.returncode == 2
+    assert "is not a summary.json" in done.stderr and "Traceback" not in done.stderr

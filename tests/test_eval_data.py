@@ -82,6 +82,10 @@ GOOD = {
         ),
         ({**GOOD}, "duplicate id"),
         ({**GOOD, "id": "q2", "answers": "Murkomen"}, "list of non-empty strings"),
+        ({**GOOD, "id": "q2", "all_of": None}, "'all_of' must be a list of lists"),
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON (nested too deeply)"),
+        # Over the question limit: refused now, not after the models have loaded.
+        ({**GOOD, "id": "q2", "question": "Who? " * 500}, "the limit is 2000"),
     ],
 )
 def test_bad_gold_lines_are_rejected_with_line_and_reason(
@@ -89,7 +93,7 @@ def test_bad_gold_lines_are_rejected_with_line_and_reason(
 ) -> None:
     path = _write(tmp_path, GOOD, bad)
     with pytest.raises(GoldFileError) as info:
-        load_gold(path, sources)
+        load_gold(path, sources, max_question_chars=2000)
     assert f"{path}:2:" in str(info.value)
     assert reason in str(info.value)
 

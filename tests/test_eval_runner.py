@@ -23,7 +23,9 @@ def test_the_key_changes_with_settings_that_change_answers(small_pipeline: Pipel
     key = runner.config_key(small_pipeline)
     assert runner.config_key(_variant(small_pipeline)) == key
     for update in ({"top_k": 3}, {"conflict_threshold": 0.9}, {"none_weight": 0.1},
-                   {"conflict_candidates": 2}, {"fusion": "rrf"}):
+                   {"conflict_candidates": 2}, {"fusion": "rrf"},
+                   # Which passages the generator is shown first, and when it is shown more.
+                   {"min_relative_score": 1.0}, {"widen_at_none": 1.0}, {"n_ctx": 4096}):
         assert runner.config_key(_variant(small_pipeline, **update)) != key, update
     # Serving limits do not change answers.
     assert runner.config_key(_variant(small_pipeline, max_waiting=1)) == key

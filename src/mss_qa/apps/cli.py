@@ -210,7 +210,7 @@ def _default_baseline(settings: Settings) -> Path:
 @click.option(
     "--compare",
     nargs=2,
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Compare two summary.json files and list questions that flipped.",
 )
 def eval_command(
@@ -232,7 +232,10 @@ def eval_command(
     from mss_qa.pipeline import Pipeline
 
     if compare:
-        first, second = (json.loads(p.read_text()) for p in compare)
+        try:
+            first, second = (report.load_summary(p) for p in compare)
+        except report.EvalFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="--compare") from None
         lines = report.compare(first, second)
         click.echo("\n".join(lines) if lines else "no question changed correctness")
         return
@@ -242,10 +245,33 @@ def eval_command(
         sources = {name: documents.read(name) for name in documents.names()}
         if not sources:
             raise click.ClickException("the collection is empty; run `mss-qa ingest` first")
-        items = load_gold(gold, sources)  # rejects a bad gold file before any model loads
+        # A bad gold file is rejected before any model loads.
+        items = load_gold(gold, sources, settings.max_question_chars)
         pipeline = Pipeline(settings)
     except MssQaError as exc:
         raise _fail(exc) from exc
+    generator = (
+        settings.generator if settings.llm_backend == "local" else f"openai:{settings.openai_model}"
+    )
+    out = out or ROOT / "eval" / "out" / settings.generator
+    if out.exists() and not out.is_dir():
+        raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")
+    # The baseline is checked before any model runs: a missing, unreadable or unfitting one
+    # must not turn the gate off silently, nor fail it after minutes of answering.
+    baseline_path = baseline or _default_baseline(settings)
+    gating = None
+    if not update_baseline and (baseline is not None or baseline_path.is_file()):
+        try:
+            gating = report.load_baseline(baseline_path)
+        except report.EvalFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="--baseline") from None
+        problems = report.baseline_mismatch(gating, generator, [i.id for i in items])
+        if problems:
+            raise click.BadParameter(
+                f"{baseline_path} cannot gate this run: {'; '.join(problems)}. Gate on the "
+                "baseline of this model and gold set, or make one with --update-baseline",
+                param_hint="--baseline",
+            )
 
     def progress(item: Any, record: dict[str, Any], cached: bool) -> None:
         mark = "ok " if record["correct"] else "XX "
@@ -259,9 +285,6 @@ def eval_command(
         raise _fail(exc) from exc
     metrics = default_metrics(sources.get)
     summary = summarize(items, records, metrics)
-    generator = (
-        settings.generator if settings.llm_backend == "local" else f"openai:{settings.openai_model}"
-    )
     meta = {
         "generator": generator,
         "gold": str(gold),
@@ -270,16 +293,15 @@ def eval_command(
         "wall_s": round(time.perf_counter() - started, 1),
         "cached": sum(1 for r in records if r["cached"]),
     }
-    out = out or ROOT / "eval" / "out" / settings.generator
     report.write_outputs(out, summary, metrics, meta)
-    baseline_path = baseline or _default_baseline(settings)
     gate = None
     if update_baseline:
+        baseline_path.parent.mkdir(parents=True, exist_ok=True)
         baseline_path.write_text(
             json.dumps(report.make_baseline(summary, metrics, generator, tolerance), indent=1)
         )
-    elif baseline_path.is_file():
-        gate = report.check_baseline(summary, json.loads(baseline_path.read_text()))
+    elif gating is not None:
+        gate = report.check_baseline(summary, gating)
     if as_json:
         click.echo(
             json.dumps(
@@ -306,7 +328,9 @@ def eval_command(
         )
     if update_baseline:
         click.echo(f"baseline written to {baseline_path}", err=True)
-    elif gate is not None:
+    elif gate is None:
+        click.echo(f"no baseline at {baseline_path}: not gated", err=True)
+    else:
         for line in gate.flipped_to_wrong:
             click.echo(f"now wrong: {line}", err=True)
         for line in gate.flipped_to_right:

@@ -57,7 +57,8 @@ def _strings(value: Any, field: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def parse_item(raw: Any, sources: dict[str, str]) -> GoldItem:
+def parse_item(raw: Any, sources: dict[str, str], max_question_chars: int | None = None
+               ) -> GoldItem:
     if not isinstance(raw, dict):
         raise ValueError("each line must be a JSON object")
     for key in ("id", "kind", "question", "answers", "evidence"):
@@ -69,8 +70,14 @@ def parse_item(raw: Any, sources: dict[str, str]) -> GoldItem:
         raise ValueError(f"unknown kind {raw['kind']!r}; expected one of {', '.join(KINDS)}")
     if not isinstance(raw["question"], str) or not raw["question"].strip():
         raise ValueError("'question' must be a non-empty string")
+    if max_question_chars is not None and len(raw["question"]) > max_question_chars:
+        raise ValueError(f"the question is {len(raw['question'])} characters long; the limit "
+                         f"is {max_question_chars} (MSS_QA_MAX_QUESTION_CHARS)")
     answers = _strings(raw["answers"], "answers")
-    all_of = tuple(_strings(group, "all_of") for group in raw.get("all_of", []))
+    groups = raw.get("all_of", [])
+    if not isinstance(groups, list):
+        raise ValueError("'all_of' must be a list of lists of non-empty strings")
+    all_of = tuple(_strings(group, "all_of") for group in groups)
     if not isinstance(raw["evidence"], list):
         raise ValueError("'evidence' must be a list")
     evidence = []
@@ -92,8 +99,10 @@ def parse_item(raw: Any, sources: dict[str, str]) -> GoldItem:
     return GoldItem(raw["id"], raw["kind"], raw["question"], answers, all_of, tuple(evidence))
 
 
-def load_gold(path: Path, sources: dict[str, str]) -> list[GoldItem]:
-    """All items of a gold file, or `GoldFileError` naming the first bad line."""
+def load_gold(path: Path, sources: dict[str, str], max_question_chars: int | None = None
+              ) -> list[GoldItem]:
+    """All items of a gold file, or `GoldFileError` naming the first bad line (a question
+    over `max_question_chars` included: it would be refused only after the models load)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -108,7 +117,9 @@ def load_gold(path: Path, sources: dict[str, str]) -> list[GoldItem]:
                 raw = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
-            item = parse_item(raw, sources)
+            except RecursionError:
+                raise ValueError("not valid JSON (nested too deeply)") from None
+            item = parse_item(raw, sources, max_question_chars)
             if item.id in seen:
                 raise ValueError(f"duplicate id {item.id!r}")
         except (ValueError, TypeError) as exc:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mss_qa.errors import MssQaError
 from mss_qa.eval.metrics import Metric
 
 # Metrics that gate a run; latency is reported but too noisy on shared machines to gate.
@@ -145,6 +146,71 @@ def make_baseline(
     }
 
 
+class EvalFileError(MssQaError):
+    """A baseline or summary file that cannot be used; the message says why."""
+
+    http_status = 422
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise EvalFileError(f"cannot read {what} {path}: {reason}") from None
+
+
+def load_summary(path: Path) -> dict[str, Any]:
+    """A `summary.json` written by `mss-qa eval`, or `EvalFileError`."""
+    data = _read_json(path, "summary")
+    questions = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(questions, list) or not all(
+        isinstance(q, dict) and {"id", "answer", "scores"} <= set(q)
+        and isinstance(q["scores"], dict) for q in questions
+    ):
+        raise EvalFileError(f"{path} is not a summary.json written by `mss-qa eval`")
+    return dict(data)
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """A baseline written by `mss-qa eval --update-baseline`, or `EvalFileError`."""
+    if not path.is_file():
+        raise EvalFileError(f"there is no baseline at {path}; make one with "
+                            "`mss-qa eval --update-baseline --baseline PATH`")
+    data = _read_json(path, "baseline")
+    rules = data.get("metrics") if isinstance(data, dict) else None
+    if not isinstance(rules, dict) or not all(
+        isinstance(r, dict) and {"value", "tolerance", "higher_is_better"} <= set(r)
+        for r in rules.values()
+    ) or not isinstance(data.get("questions", {}), dict):
+        raise EvalFileError(f"{path} is not a baseline written by `mss-qa eval "
+                            "--update-baseline`")
+    return dict(data)
+
+
+def baseline_mismatch(baseline: dict[str, Any], model: str, question_ids: list[str]
+                      ) -> list[str]:
+    """Why `baseline` cannot gate a run of `model` over these questions (empty if it can):
+    a baseline of another model, or of another gold set, would pass or fail for the wrong
+    reasons."""
+    problems = []
+    if baseline.get("model") not in (None, model):
+        problems.append(f"it was made with {baseline['model']}, this run uses {model}")
+    recorded = set(baseline.get("questions", {}))
+    if recorded:
+        missing = sorted(recorded - set(question_ids))
+        new = sorted(set(question_ids) - recorded)
+        if missing or new:
+            problems.append(f"it was made from another gold set ({len(missing)} of its "
+                            f"questions are not in this one{_examples(missing)}, {len(new)} "
+                            f"of this one's are new{_examples(new)})")
+    return problems
+
+
+def _examples(ids: list[str]) -> str:
+    return f": {', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}" if ids else ""
+
+
 def check_baseline(summary: dict[str, Any], baseline: dict[str, Any]) -> GateResult:
     """Fail when a metric falls below baseline minus tolerance; list flipped questions."""
     failures = []
@@ -174,15 +240,23 @@ def check_baseline(summary: dict[str, Any], baseline: dict[str, Any]) -> GateRes
 def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """Lines describing questions whose correctness or answer differs between two runs."""
     first = {q["id"]: q for q in a["questions"]}
+    second = {q["id"] for q in b["questions"]}
     lines = []
     for q in b["questions"]:
         old = first.get(q["id"])
         if old is None:
             continue
-        was, now = old["scores"]["crag"] == 1.0, q["scores"]["crag"] == 1.0
+        was, now = old["scores"].get("crag") == 1.0, q["scores"].get("crag") == 1.0
         if was != now:
             arrow = "right -> wrong" if was else "wrong -> right"
             lines.append(f"{q['id']}: {arrow}: {old['answer']!r} -> {q['answer']!r}")
+    only_first = sorted(set(first) - second)
+    only_second = sorted(second - set(first))
+    if only_first:
+        lines.append(f"only in the first run: {len(only_first)} questions{_examples(only_first)}")
+    if only_second:
+        lines.append(f"only in the second run: {len(only_second)} questions"
+                     f"{_examples(only_second)}")
     return lines
 
 

@@ -29,6 +29,16 @@ CODE_VERSION = hashlib.sha256(b"".join(
 )).hexdigest()[:12]
 
 
+# Settings that cannot change an answer: where files live (the sources' own text is keyed
+# separately), serving limits, secrets and retry policy.
+_NOT_ANSWERING = frozenset({
+    "seeds_dir", "index_dir", "model_dir", "chroma_url", "feedback_path", "api_keys",
+    "cors_origins", "max_request_bytes", "request_timeout_s", "max_waiting",
+    "answer_cache_size", "openai_api_key", "openai_timeout_s", "openai_max_retries",
+    "max_file_bytes", "max_question_chars",
+})
+
+
 def config_key(pipeline: Pipeline) -> str:
     """Everything an answer depends on, except the question itself."""
     s = pipeline.settings
@@ -43,24 +53,10 @@ def config_key(pipeline: Pipeline) -> str:
             name: hashlib.sha256(pipeline.source_text(name).encode()).hexdigest()[:12]
             for name in pipeline.sources()
         },
-        "settings": {
-            k: v
-            for k, v in s.model_dump(mode="json").items()
-            if k
-            in {
-                "top_k",
-                "bm25_weight",
-                "dense_weight",
-                "rrf_k",
-                "fusion",
-                "conflict_candidates",
-                "max_answer_tokens",
-                "support_threshold",
-                "none_weight",
-                "conflict_threshold",
-                "collection",
-            }
-        },
+        # Every setting but those that cannot change an answer, so that a setting added
+        # later is part of the key unless it is listed there.
+        "settings": {k: v for k, v in s.model_dump(mode="json").items()
+                     if k not in _NOT_ANSWERING},
     }
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
 
