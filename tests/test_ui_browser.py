@@ -130,3 +130,40 @@ def test_ask_read_a_citation_rate_the_answer_and_follow_up(
     assert entry["rating"] == "up" and entry["comment"] == "clear answer"
     assert entry["status"] == "answered" and "Murkomen" in entry["answer"]
     assert entry["question"] == "Who is Kenya's Interior Minister?"
+
+
+def test_typed_text_is_shown_as_typed_and_kept_while_an_answer_comes(
+    served: tuple[str, Path],
+) -> None:
+    base, _ = served
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(base)
+            box = "#mss-qa-question textarea"
+
+            # Too long: refused with a warning, and the text stays to be shortened.
+            long_question = "Who is Kenya's Interior Minister? " * 70
+            page.fill(box, long_question)
+            page.click("#mss-qa-ask")
+            page.get_by_text("the limit is 2000").first.wait_for(timeout=30_000)
+            assert page.input_value(box) == long_question
+
+            # HTML and Markdown in a question are shown as typed, not rendered.
+            typed = "<img src=x> **Who** is Kenya's Interior Minister?"
+            page.fill(box, typed)
+            page.click("#mss-qa-ask")
+            page.wait_for_selector("#mss-qa-chat .mss-draft", timeout=30_000)
+            assert page.is_disabled("#mss-qa-ask")  # one question at a time
+            # What is typed while the answer comes is the next question, and stays.
+            page.fill(box, "When did he visit Haiti?")
+            page.wait_for_selector("#mss-qa-chat .mss-draft", state="detached", timeout=180_000)
+            page.wait_for_function(
+                "!document.querySelector('#mss-qa-ask').disabled", timeout=30_000)
+            assert page.input_value(box) == "When did he visit Haiti?"
+            chat = page.inner_text("#mss-qa-chat")
+            assert typed in chat
+            assert page.locator("#mss-qa-chat img[src='x']").count() == 0
+        finally:
+            browser.close()

@@ -131,12 +131,15 @@ def build_ui(service: QAService) -> gr.Blocks:
             items = service.stream(question, _history(answers))
         except MssQaError as exc:
             gr.Warning(str(exc))
+            # The question stays in its box, to be corrected.
+            yield (*(gr.skip() for _ in range(6)), question, gr.Button(interactive=True))
             return
-        conversation = [*conversation, {"role": "user", "content": question.strip()}]
+        # The user's own words are shown as typed: not as Markdown, never as HTML.
+        conversation = [*conversation, {"role": "user", "content": _markdown_text(question)}]
         answers = [*answers, None]
         draft = ""
 
-        def show(content: str, answer: Shown = None) -> tuple[Any, ...]:
+        def show(content: str, answer: Shown = None, first: bool = False) -> tuple[Any, ...]:
             messages = [*conversation, {"role": "assistant", "content": content}]
             return (
                 messages,
@@ -145,10 +148,14 @@ def build_ui(service: QAService) -> gr.Blocks:
                 _citations_radio(answer),
                 answer,
                 "",
-                "",
+                # The box is emptied once, when the question is taken: what is typed while
+                # the answer comes is the next question, and stays. Asking again waits
+                # until this answer is done.
+                "" if first else gr.skip(),
+                gr.Button(interactive=False) if first else gr.skip(),
             )
 
-        yield show('<span class="mss-draft">Searching the sources…</span>')
+        yield show('<span class="mss-draft">Searching the sources…</span>', first=True)
         try:
             async for item in items:
                 if isinstance(item, Answer):
@@ -256,9 +263,10 @@ def build_ui(service: QAService) -> gr.Blocks:
             [ask.click, question.submit],
             respond,
             inputs=[question, conversation, answers],
-            outputs=outputs,
+            outputs=[*outputs, ask],
             concurrency_limit=None,  # the service serializes generation itself
-        )
+            trigger_mode="once",  # one question at a time per page; Ask is off meanwhile
+        ).then(lambda: gr.Button(interactive=True), outputs=[ask])
         chatbot.select(select_answer, inputs=[answers], outputs=[citations, shown, article])
         citations.input(show_source, inputs=[citations, shown], outputs=[article]).then(
             None, js=_SCROLL_TO_HIGHLIGHT
