@@ -95,3 +95,14 @@ def test_a_day_or_month_is_not_taken_for_a_name() -> None:
     named = [{"role": "user", "content": "Who was Britain's prime minister then?"},
              {"role": "assistant", "content": "Theresa May [1]"}]
     assert standalone_question("When did she resign?", named) == "When did Theresa May resign?"
+
+
+def test_a_pronoun_subject_with_nothing_to_refer_to_is_found() -> None:
+    from mss_qa.followup import unresolved_reference
+
+    assert unresolved_reference("When did he visit Haiti?") == "he"
+    assert unresolved_reference("What is his role?") == "his"
+    assert unresolved_reference("How many officers did they send?") == "they"
+    for named in ("When did Ruto visit Haiti?", "What did the officers say when they arrived?",
+                  "How many officers did Kenya send?"):
+        assert unresolved_reference(named) is None

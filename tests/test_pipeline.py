@@ -85,3 +85,14 @@ def test_a_repeated_question_is_answered_from_memory(small_pipeline: Pipeline) -
     pipeline.ask("What is the population of Kenya?")
     pipeline.ask("Which alliance have Haiti's gangs formed?")
     assert pipeline.remembered(question) is None
+
+
+@pytest.mark.parametrize("question", ["When did he visit Haiti?", "What is his role?",
+                                      "How many officers did they send?"])
+def test_a_question_about_an_unnamed_he_or_they_is_not_guessed_at(
+    small_pipeline: Pipeline, question: str
+) -> None:
+    answer = small_pipeline.ask(question)
+    assert answer.status == "insufficient" and not answer.citations
+    assert "does not say who or what" in answer.reason and "ask again with the name" in (
+        answer.reason)

@@ -174,3 +174,18 @@ def _first_noun_phrase(words: list[str]) -> str:
             break
         name.append(w)
     return " ".join(name)
+
+
+# A question whose subject is a pronoun: "When did he visit Haiti?", "What is his role?".
+_PRONOUN_SUBJECT = re.compile(
+    rf"^\s*{_WH}\s+(?:\w+\s+)?{_AUX}\s+(?P<pronoun>he|she|they|him|them|his|her|their|it|its)\b",
+    re.IGNORECASE,
+)
+
+
+def unresolved_reference(question: str) -> str | None:
+    """The pronoun a question is about when nothing in it says who or what that is ("he" in
+    "When did he visit Haiti?"), else None. Left so, the answer would be about whoever the
+    passages happen to name."""
+    match = _PRONOUN_SUBJECT.match(question)
+    return match.group("pronoun") if match else None
