@@ -221,6 +221,10 @@ def test_an_answer_of_the_wrong_kind_is_caught() -> None:
     officers = "This latest move brings Kenya’s total commitment to around 1,000 officers."
     assert not matches_answer_type("1,000", officers, "money")
     assert matches_answer_type("$600 million", "a budget of $600 million", "money")
+    # Any currency the text names, not only the seeds' ones.
+    for paid in ("300 crowns a year", "1,200 francs", "45,000 rupees", "¥3,000"):
+        assert matches_answer_type(paid, "", "money")
+    assert not matches_answer_type("300", "She won 300 votes and marks the record.", "money")
     assert matches_answer_type("June 2024", "", "date")
     # Dates written in figures, as notes and changelogs write them; a version is no date.
     for written in ("1/8/99", "2001-07-22", "22.07.2001"):

@@ -510,8 +510,12 @@ def figure_kind(text: str) -> str:
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CURRENCY = re.compile(r"[$€£]|\b(?:dollars?|usd|euros?|shillings?|pounds?|gourdes?|kes)\b",
-                       re.IGNORECASE)
+_CURRENCY = re.compile(
+    r"[$€£¥₹₽₩₦₺₱]|\b(?:dollars?|euros?|shillings?|pounds?|gourdes?|francs?|crowns?|kron(?:a|e|or|er)"
+    r"|rupees?|yen|yuan|renminbi|pesos?|reais|naira|cedis?|dirhams?|dinars?|riyals?"
+    r"|rials?|lira|liras|lire|rubles?|roubles?|zloty|forints?|cents?|pence"
+    r"|usd|eur|gbp|kes|htg|jpy|cny|inr|chf)\b",
+    re.IGNORECASE)
 _QUANTITY_WORDS = re.compile(r"\b(?:half|dozens?|hundreds|thousands|millions|several|few|many"
                              r"|all|none|no)\b", re.IGNORECASE)
 
