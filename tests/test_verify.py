@@ -382,3 +382,7 @@ def test_a_sentence_about_another_of_the_series_is_not_the_answer() -> None:
     assert not names_other_ordinal("When did the first officers arrive?",
                                    "The officers arrived on 25 June.")
     assert not names_other_ordinal("When did the officers arrive?", second)
+    # An ordinal about something else is no answer to the question's.
+    assert not names_other_ordinal(
+        "Who was the head of the Kenyan contingent when the second contingent arrived?",
+        "It was his first comment since the new team of 217 officers landed on January 18.")

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 
 from mss_qa.lexicon import COUNTRY_OF
-from mss_qa.retrieve import STOPWORDS
+from mss_qa.retrieve import STOPWORDS, tokenize
 from mss_qa.types import Citation, Span
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -597,15 +597,26 @@ _ORDINAL = re.compile(r"\b(first|initial|second|third|fourth|fifth|sixth)\b")
 _SAME_ORDINAL = {"initial": "first"}
 
 
+def _ordinal_mentions(text: str) -> list[tuple[str, set[str]]]:
+    """Each ordinal of `text` with the next three content words, what it numbers ("second",
+    {"contingent", "200", "kenyan"})."""
+    folded = fold(text)
+    return [(_SAME_ORDINAL.get(m.group(1), m.group(1)),
+             set(tokenize(folded[m.end():m.end() + 60])[:3]))
+            for m in _ORDINAL.finditer(folded)]
+
+
 def names_other_ordinal(question: str, cited_text: str) -> bool:
     """The question asks about the first (second, ...) of something and the cited text
-    numbers it otherwise, never as asked: "A second contingent ... arrived on Tuesday" does
-    not say when the first officers arrived."""
-    def ordinals(text: str) -> set[str]:
-        return {_SAME_ORDINAL.get(o, o) for o in _ORDINAL.findall(fold(text))}
-
-    asked, stated = ordinals(question), ordinals(cited_text)
-    return bool(asked) and bool(stated) and not asked & stated
+    numbers that same thing otherwise, never as asked: "A second contingent of 200 Kenyan
+    police arrived on Tuesday" does not say when the first Kenyan police officers arrived.
+    An ordinal about something else ("his first comment") does not count."""
+    asked = _ordinal_mentions(question)
+    if not asked:
+        return False
+    about = set().union(*(words for _, words in asked))
+    stated = {ordinal for ordinal, words in _ordinal_mentions(cited_text) if words & about}
+    return bool(stated) and not stated & {ordinal for ordinal, _ in asked}
 
 
 _DEMONYM = re.compile(r"\b(" + "|".join(sorted(COUNTRY_OF, key=len, reverse=True))
