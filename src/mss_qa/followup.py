@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from mss_qa.lexicon import MONTHS, WEEKDAYS
+
 _WH = r"(?:who|whom|whose|what|which|when|where|why|how(?:\s+(?:many|much|long|old|often))?)"
 _AUX = (
     r"(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should|may|might|"
@@ -113,11 +115,7 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
 
 # A capitalised word that names a time, not someone: "Saturday [1]" is no referent for "them"
 # ("Theresa May" still is).
-_TIME_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december today yesterday tomorrow"
-    .split()
-)
+_TIME_WORDS = frozenset({*WEEKDAYS, *MONTHS, "today", "yesterday", "tomorrow"})
 
 
 def _short_name(answer: str) -> str:

@@ -1,7 +1,12 @@
 """Word lists the checks use: nationality adjectives and their countries ("Kenyan" and
-"Kenya")."""
+"Kenya"), and the names of months and weekdays."""
 
 from __future__ import annotations
+
+# Lower case, in calendar order.
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # Nationality adjectives and their countries (lower case, accents folded).
 COUNTRY_OF = {

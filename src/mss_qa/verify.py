@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from mss_qa.lexicon import COUNTRY_OF
+from mss_qa.lexicon import COUNTRY_OF, MONTHS, WEEKDAYS
 from mss_qa.retrieve import STOPWORDS, tokenize
 from mss_qa.types import Citation, Span
 
@@ -42,20 +42,6 @@ _NUMBER_WORDS = {
     "dozen": 12,
 }
 _SCALE = {"thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 
 
 def fold(text: str) -> str:
@@ -114,7 +100,7 @@ def names_in(text: str) -> set[str]:
         folded = fold(bare)
         if folded in STOPWORDS:
             continue
-        if bare[0].isupper() or folded in _MONTHS:
+        if bare[0].isupper() or folded in MONTHS:
             names.add(folded)
     return names
 
@@ -142,7 +128,7 @@ def _evaluate(expression: str) -> float | None:
 
 
 _PARENTHESIS = re.compile(r"\(([^()]*)\)")
-_MONTH_PATTERN = "|".join(_MONTHS)
+_MONTH_PATTERN = "|".join(MONTHS)
 _DATE_RANGE = re.compile(
     rf"(?:from\s+|between\s+)?(?:({_MONTH_PATTERN})\s+)?(\d{{4}})\s*(?:to|until|and|-)\s*"
     rf"(?:({_MONTH_PATTERN})\s+)?(\d{{4}})")
@@ -158,8 +144,8 @@ def _date_difference(inner: str, unit_text: str) -> float | None:
     if re.search(r"\bmonths?\b", unit):
         if month1 is None or month2 is None:
             return None
-        return float(abs((int(year2) * 12 + _MONTHS.index(month2))
-                         - (int(year1) * 12 + _MONTHS.index(month1))))
+        return float(abs((int(year2) * 12 + MONTHS.index(month2))
+                         - (int(year1) * 12 + MONTHS.index(month1))))
     if re.search(r"\byears?\b", unit):
         return float(abs(int(year2) - int(year1)))
     return None
@@ -347,7 +333,7 @@ def verify_citation(citation: Citation, document_text: str) -> bool:
     )
 
 
-_MONTH_NAMES = "|".join(m.capitalize() for m in _MONTHS)
+_MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
 _NUMBER_PHRASE = re.compile(
     r"(?:(?:more than|over|about|around|nearly|almost|approximately|just under|up to|at least"
     r"|some)\s+)?"
@@ -509,7 +495,6 @@ def figure_kind(text: str) -> str:
     return "quantity"
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CURRENCY = re.compile(
     r"[$€£¥₹₽₩₦₺₱]|\b(?:dollars?|euros?|shillings?|pounds?|gourdes?|francs?|crowns?|kron(?:a|e|or|er)"
     r"|rupees?|yen|yuan|renminbi|pesos?|reais|naira|cedis?|dirhams?|dinars?|riyals?"
@@ -556,7 +541,7 @@ def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bo
                    for m in _NUMBER.finditer(cited_text)]
         return bool(_CURRENCY.search(claim)) or any(_CURRENCY.search(w) for w in windows)
     if expected == "date":
-        return (any(m in folded for m in _MONTHS) or any(d in folded for d in _WEEKDAYS)
+        return (any(m in folded for m in MONTHS) or any(d in folded for d in WEEKDAYS)
                 or bool(_NUMERIC_DATE.search(claim))
                 or any(is_year(v) for v in numbers_in(claim)) or bool(_WRITTEN_YEAR.search(claim))
                 or bool(re.search(r"\b(year|month|week|day|today|yesterday|ago)\b", folded)))
