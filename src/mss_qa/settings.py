@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def generator_name(self) -> str:
+        """The generator answers come from, as runs and baselines name it: the packaged
+        model ("qwen-1.5b") or "openai:<model>" for an OpenAI-compatible endpoint."""
+        return self.generator if self.llm_backend == "local" else f"openai:{self.openai_model}"
+
+    @property
     def required_support(self) -> float:
         """The support threshold, resolved."""
         assert self.support_threshold is not None

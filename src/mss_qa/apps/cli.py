@@ -250,9 +250,7 @@ def eval_command(
         pipeline = Pipeline(settings)
     except MssQaError as exc:
         raise _fail(exc) from exc
-    generator = (
-        settings.generator if settings.llm_backend == "local" else f"openai:{settings.openai_model}"
-    )
+    generator = settings.generator_name
     out = out or ROOT / "eval" / "out" / settings.generator
     if out.exists() and not out.is_dir():
         raise click.BadParameter(f"{out} is a file, not a folder", param_hint="--out")

@@ -183,7 +183,7 @@ class OpenAICompatible:
     def __init__(self, settings: Settings) -> None:
         from openai import OpenAI
 
-        self.name = f"openai:{settings.openai_model}"
+        self.name = settings.generator_name
         self._model = settings.openai_model
         self._base_url = settings.openai_base_url
         self._timeout_s = settings.openai_timeout_s

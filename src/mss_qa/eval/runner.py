@@ -43,7 +43,7 @@ def config_key(pipeline: Pipeline) -> str:
     """Everything an answer depends on, except the question itself."""
     s = pipeline.settings
     config = {
-        "model": s.generator if s.llm_backend == "local" else f"openai:{s.openai_model}",
+        "model": s.generator_name,
         "prompt": PROMPT_VERSION,
         "code": CODE_VERSION,
         # The same weights give slightly different numbers with another llama.cpp build.
