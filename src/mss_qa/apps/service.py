@@ -144,12 +144,13 @@ class QAService:
         The question is checked now, so a bad one raises before anything is streamed.
         """
         text = self.standalone(question, history)
-        if self.pipeline.remembered(text, top_k) is None:
-            self._check_capacity()  # a full queue is a 429, not an error inside a 200 stream
-        return self._stream(text, top_k)
-
-    async def _stream(self, text: str, top_k: int | None) -> AsyncIterator[str | Answer]:
         remembered = self.pipeline.remembered(text, top_k)
+        if remembered is None:
+            self._check_capacity()  # a full queue is a 429, not an error inside a 200 stream
+        return self._stream(text, top_k, remembered)
+
+    async def _stream(self, text: str, top_k: int | None, remembered: Answer | None
+                      ) -> AsyncIterator[str | Answer]:
         if remembered is not None:
             yield remembered
             return

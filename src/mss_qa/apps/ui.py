@@ -131,8 +131,9 @@ def build_ui(service: QAService) -> gr.Blocks:
             items = service.stream(question, _history(answers))
         except MssQaError as exc:
             gr.Warning(str(exc))
-            # The question stays in its box, to be corrected.
-            yield (*(gr.skip() for _ in range(6)), question, gr.Button(interactive=True))
+            # The question stays in its box (the last of `outputs`), to be corrected;
+            # nothing else changes, Ask included.
+            yield (*(gr.skip() for _ in outputs[:-1]), question, gr.skip())
             return
         # The user's own words are shown as typed: not as Markdown, never as HTML.
         conversation = [*conversation, {"role": "user", "content": _markdown_text(question)}]
@@ -263,7 +264,7 @@ def build_ui(service: QAService) -> gr.Blocks:
             [ask.click, question.submit],
             respond,
             inputs=[question, conversation, answers],
-            outputs=[*outputs, ask],
+            outputs=[*outputs, ask],  # `respond` yields one value per output, `ask` last
             concurrency_limit=None,  # the service serializes generation itself
             trigger_mode="once",  # one question at a time per page; Ask is off meanwhile
         ).then(lambda: gr.Button(interactive=True), outputs=[ask])
