@@ -108,6 +108,14 @@ def test_refusals() -> None:
     assert refused["false_abstention"] == 1.0 and refused["crag"] == 0.0
 
 
+def test_a_calculation_is_judged_by_its_result_not_by_its_working() -> None:
+    item = GoldItem("m1", "multihop", "How many more must come?", ("600",), (), EVIDENCE)
+    assert is_correct(item, record("answered", "600 (1,000 - 400) [1]"))
+    assert not is_correct(item, record("answered", "400 (600 - 200) [1]"))
+    # A figure in brackets that is no calculation still counts.
+    assert is_correct(item, record("answered", "the rest (600) [1]"))
+
+
 def test_conflict_needs_both_figures() -> None:
     both = record(
         "answered",

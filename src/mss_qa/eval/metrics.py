@@ -17,6 +17,8 @@ from mss_qa.eval.dataset import GoldItem
 
 Record = dict[str, Any]  # {"answer": <answer contract dict>, "latency_s": float}
 _MARKER = re.compile(r"\[\d+\]")
+# The working an answer shows for its figure: "400 (600 - 200)" answers 400, not 600.
+_WORKING = re.compile(r"\((?=[^()]*\d\s*[-+−×x*/]\s*\d)[^()]*\)")
 
 
 def normalize(text: str) -> str:
@@ -61,13 +63,13 @@ def _answered(record: Record) -> bool:
 
 
 def is_correct(item: GoldItem, record: Record) -> bool:
-    """Answerable: answered with an accepted alias (conflicts: naming every figure).
-    Unanswerable: refused."""
+    """Answerable: answered with an accepted alias (conflicts: naming every figure), not
+    counting the figures of a calculation's shown working. Unanswerable: refused."""
     if not item.answerable:
         return not _answered(record)
     if not _answered(record):
         return False
-    text = record["answer"]["answer"]
+    text = _WORKING.sub(" ", record["answer"]["answer"])
     if item.kind == "conflict" and item.all_of:
         return all(contains_alias(text, group) for group in item.all_of)
     return contains_alias(text, item.answers)
