@@ -115,6 +115,24 @@ def test_a_missing_index_makes_readyz_and_questions_503_with_the_fix(
         assert_error(client.get("/v1/sources"), 503)
 
 
+def test_wrong_methods_and_unknown_api_paths_get_json_errors_not_ui_pages(
+    client: TestClient,
+) -> None:
+    for method, path, allowed in [
+        ("POST", "/healthz", "GET, HEAD"),
+        ("DELETE", "/readyz", "GET, HEAD"),
+        ("GET", "/v1/ask", "POST"),
+        ("PUT", "/v1/feedback", "POST"),
+    ]:
+        response = client.request(method, path)
+        assert_error(response, 405)
+        assert response.headers["allow"] == allowed, path
+    assert_error(client.get("/v1/no-such-thing"), 404)
+    # Load balancers probe with HEAD.
+    assert client.head("/healthz").status_code == 200
+    assert client.head("/readyz").status_code == 200
+
+
 def test_docs_and_the_chat_ui_are_served_beside_the_api(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]

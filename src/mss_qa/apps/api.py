@@ -443,12 +443,12 @@ def create_app(
         allow_headers=["Authorization", "Content-Type"],
     )
 
-    @app.get("/healthz", tags=["health"])
+    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["health"])
     async def healthz() -> dict[str, str]:
         """200 as long as the process serves requests, busy or not."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.api_route("/readyz", methods=["GET", "HEAD"], tags=["health"])
     async def readyz(service: ServiceDep) -> JSONResponse:
         """200 once the index and the models are loaded; 503 while loading or if it failed."""
         if service.ready:
@@ -583,13 +583,14 @@ def create_app(
 
         return StreamingResponse(chunks(), media_type="text/event-stream", headers=_SSE_HEADERS)
 
-    @app.api_route(
-        "/v1/{path:path}",
-        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
-    async def no_such_route(request: Request, path: str) -> None:
-        """Other paths and methods under /v1 get this API's JSON errors, not the UI's pages."""
+    other_methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+
+    @app.api_route("/v1/{path:path}", methods=other_methods, include_in_schema=False)
+    @app.api_route("/healthz", methods=other_methods[2:], include_in_schema=False)
+    @app.api_route("/readyz", methods=other_methods[2:], include_in_schema=False)
+    async def no_such_route(request: Request) -> None:
+        """Other paths and methods under /v1, and other methods on the health checks, get this
+        API's JSON errors, not the UI's pages."""
         allowed = sorted(
             {
                 method
