@@ -172,12 +172,16 @@ def test_the_key_is_never_logged_or_shown(
         assert secret not in shown
 
 
+# A reply's body: JSON, raw bytes, or pieces of a stream written `delay_s` apart.
+Body = dict[str, Any] | bytes | list[bytes]
+
+
 class _ScriptedEndpoint(ThreadingHTTPServer):
     """A real HTTP server that answers successive requests with the given replies."""
 
     daemon_threads = True
 
-    def __init__(self, replies: list[tuple[int, dict[str, str], dict[str, Any]]],
+    def __init__(self, replies: list[tuple[int, dict[str, str], Body]],
                  delay_s: float = 0.0) -> None:
         self.replies = replies
         self.delay_s = delay_s
@@ -197,10 +201,21 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
         endpoint = self.server
         reply = endpoint.replies[min(endpoint.requests, len(endpoint.replies) - 1)]
         endpoint.requests += 1
-        time.sleep(endpoint.delay_s)
         status, headers, body = reply
-        payload = json.dumps(body).encode()
         try:
+            if isinstance(body, list):  # a stream, one piece at a time
+                self.send_response(status)
+                for name, value in {"content-type": "text/event-stream", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("connection", "close")
+                self.end_headers()
+                for piece in body:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    time.sleep(endpoint.delay_s)
+                return
+            time.sleep(endpoint.delay_s)
+            payload = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             for name, value in {"content-type": "application/json", **headers}.items():
                 self.send_header(name, value)
@@ -208,7 +223,7 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up first (the timeout test)
+            pass  # the client gave up first (the timeout tests)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -237,6 +252,26 @@ def _completion(text: str) -> dict[str, Any]:
     }
 
 
+def _checked(first: str, logprobs: dict[str, float]) -> dict[str, Any]:
+    """A one-token completion with the log-probabilities of the likeliest first tokens."""
+    reply = _completion(first)
+    reply["choices"][0]["logprobs"] = {"content": [{
+        "token": first, "logprob": logprobs.get(first, -9.0), "bytes": None,
+        "top_logprobs": [{"token": t, "logprob": lp, "bytes": None}
+                         for t, lp in logprobs.items()],
+    }]}
+    return reply
+
+
+def _chunks(pieces: list[str]) -> list[bytes]:
+    """Server-sent chat-completion chunks, one per piece of text, then [DONE]."""
+    events = [b"data: " + json.dumps({
+        "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": "m",
+        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+    }).encode() + b"\n\n" for piece in pieces]
+    return [*events, b"data: [DONE]\n\n"]
+
+
 def _error(message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": "server_error"}}
 
@@ -253,10 +288,10 @@ def test_server_errors_are_retried_until_an_answer(
     endpoint = _serve(scripted, _ScriptedEndpoint([
         (503, {}, _error("loading")),
         (429, {"retry-after": "0"}, _error("slow down")),
-        (200, {}, _completion("Yes")),
+        (200, {}, _checked("Yes", {"Yes": -0.1, "No": -2.4})),
     ]))
     llm = _scripted_llm(tmp_path, endpoint.url, openai_max_retries=3)
-    assert llm.yes_probability([Message("user", "Is it?")]) == 1.0
+    assert llm.yes_probability([Message("user", "Is it?")]) == pytest.approx(0.909, abs=0.001)
     assert endpoint.requests == 3
 
 
@@ -304,3 +339,90 @@ def test_an_unreachable_endpoint_is_a_clear_error(
             as raised:
         Pipeline(settings, embedder=embedder).load()
     assert raised.value.http_status == 503
+
+
+@pytest.mark.parametrize("body", [
+    b"<html>502 Bad Gateway</html>",  # a proxy's error page, sent as 200
+    b"{not json",
+    {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []},
+])
+def test_a_reply_that_is_not_a_chat_completion_is_a_clear_error(
+    tmp_path: Path, scripted: list[_ScriptedEndpoint], body: Body
+) -> None:
+    endpoint = _serve(scripted, _ScriptedEndpoint([(200, {}, body)]))
+    llm = _scripted_llm(tmp_path, endpoint.url, openai_max_retries=0)
+    with pytest.raises(BackendUnavailableError, match="returned an invalid response"):
+        llm.yes_probability([Message("user", "Is it?")])
+
+
+def test_an_endpoint_without_log_probabilities_is_an_error_not_a_guess(
+    tmp_path: Path, scripted: list[_ScriptedEndpoint]
+) -> None:
+    endpoint = _serve(scripted, _ScriptedEndpoint([(200, {}, _completion("Yes"))]))
+    llm = _scripted_llm(tmp_path, endpoint.url)
+    with pytest.raises(BackendUnavailableError, match=r"no log-probabilities.*--logits_all"):
+        llm.yes_probability([Message("user", "Is it?")])
+    with pytest.raises(BackendUnavailableError, match="no log-probabilities"):
+        llm.token_probability([Message("user", "Answer.")], "NONE")
+
+
+def test_an_answer_is_cut_at_max_tokens_when_the_endpoint_ignores_it(
+    tmp_path: Path, scripted: list[_ScriptedEndpoint]
+) -> None:
+    endless = _chunks(["Kipchumba Murkomen [1]", *[" blah"] * 2000])
+    endpoint = _serve(scripted, _ScriptedEndpoint([(200, {}, endless)]))
+    llm = _scripted_llm(tmp_path, endpoint.url)
+    assert llm.complete([Message("user", "Who?")], max_tokens=3) == \
+        "Kipchumba Murkomen [1] blah blah"
+    # One piece far longer than the answer may be: cut at 16 characters a token.
+    huge = _chunks(["Kipchumba Murkomen [1]" + " lorem" * 100_000])
+    endpoint = _serve(scripted, _ScriptedEndpoint([(200, {}, huge)]))
+    llm = _scripted_llm(tmp_path, endpoint.url)
+    assert len(llm.complete([Message("user", "Who?")], max_tokens=4)) == 64
+
+
+def test_an_answer_that_outlasts_the_timeout_is_abandoned(
+    tmp_path: Path, scripted: list[_ScriptedEndpoint]
+) -> None:
+    # Each piece comes within the timeout; together they take longer.
+    trickle = _chunks(["x"] * 20)
+    endpoint = _serve(scripted, _ScriptedEndpoint([(200, {}, trickle)], delay_s=0.2))
+    llm = _scripted_llm(tmp_path, endpoint.url, openai_timeout_s=0.5, openai_max_retries=0)
+    with pytest.raises(BackendUnavailableError, match=r"did not finish its answer within 0\.5 s"):
+        llm.complete([Message("user", "Who?")], max_tokens=48)
+
+
+@pytest.mark.parametrize("bad", [b"data: {bad json\n\n", b"data: \xff\xfe\n\n"])
+def test_a_broken_piece_of_a_stream_is_a_clear_error(
+    tmp_path: Path, scripted: list[_ScriptedEndpoint], bad: bytes
+) -> None:
+    stream = [_chunks(["Kip"])[0], bad]
+    endpoint = _serve(scripted, _ScriptedEndpoint([(200, {}, stream)]))
+    llm = _scripted_llm(tmp_path, endpoint.url, openai_max_retries=0)
+    with pytest.raises(BackendUnavailableError, match="invalid response"):
+        llm.complete([Message("user", "Who?")], max_tokens=48)
+
+
+def test_a_server_started_before_its_endpoint_is_ready_once_the_endpoint_answers(
+    seeded_settings: Settings, embedder: Embedder, scripted: list[_ScriptedEndpoint]
+) -> None:
+    from mss_qa.apps.service import QAService
+
+    endpoint = _serve(scripted, _ScriptedEndpoint([
+        (503, {}, _error("loading model")),
+        (200, {}, _checked("Yes", {"Yes": -0.1, "No": -2.4})),
+    ]))
+    settings = changed(seeded_settings, llm_backend="openai", openai_base_url=endpoint.url,
+                       openai_max_retries=0)
+    service = QAService(Pipeline(settings, embedder=embedder))
+    loading = threading.Thread(target=service.load, daemon=True)
+    loading.start()
+    deadline = time.monotonic() + 30
+    while service.load_error is None and not service.ready:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    if not service.ready:  # the first try met the 503
+        assert service.load_error is not None and "HTTP 503" in str(service.load_error)
+    loading.join(timeout=30)
+    assert service.ready and service.load_error is None
+    assert endpoint.requests >= 3  # the 503, then the two warm-up prompts

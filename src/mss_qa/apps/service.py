@@ -16,6 +16,7 @@ worker has really stopped, so abandoned work cannot pile up behind the lock.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 import time
@@ -63,17 +64,32 @@ class QAService:
         self._loaded = threading.Event()
         self._load_error: MssQaError | None = None
 
+    # Seconds between tries to load while a server it needs (the LLM endpoint, a Chroma
+    # server) does not answer: it may still be starting.
+    LOAD_RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+
     def load(self) -> None:
-        """Load the index and the models (blocking; run it off the event loop)."""
-        try:
-            self.pipeline.load()
-        except MssQaError as exc:
-            self._load_error = exc
-        except Exception as exc:
-            log.exception("loading the pipeline failed")
-            self._load_error = BackendUnavailableError(f"loading failed: {exc}")
-        else:
-            self._loaded.set()
+        """Load the index and the models (blocking; run it off the event loop). While a
+        server it needs does not answer, it tries again (1, 2, 5, 10, then every 30 s), with
+        the reason in `load_error` meanwhile; other failures are final."""
+        for attempt in itertools.count():
+            try:
+                self.pipeline.load()
+            except BackendUnavailableError as exc:
+                self._load_error = exc
+                delay = self.LOAD_RETRY_S[min(attempt, len(self.LOAD_RETRY_S) - 1)]
+                log.warning("loading failed, trying again in %g s: %s", delay, exc)
+                time.sleep(delay)
+                continue
+            except MssQaError as exc:
+                self._load_error = exc
+            except Exception as exc:
+                log.exception("loading the pipeline failed")
+                self._load_error = BackendUnavailableError(f"loading failed: {exc}")
+            else:
+                self._load_error = None
+                self._loaded.set()
+            return
 
     @property
     def ready(self) -> bool:

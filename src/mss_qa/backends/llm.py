@@ -174,11 +174,16 @@ class OpenAICompatible:
     the bearer token: it appears in no message, log line or repr.
 
     The yes/no and NONE probabilities are read from the first token's `top_logprobs`, so the
-    endpoint must return log-probabilities (llama.cpp's server: `--logits_all true`).
+    endpoint must return log-probabilities (llama.cpp's server: `--logits_all true`); one
+    that returns none is an error, not a guess. A reply that is not a chat completion is an
+    error too. An answer is cut at `max_tokens` pieces (and 16 characters a piece) even when
+    the endpoint ignores `max_tokens`, and one that takes longer than the timeout in all is
+    abandoned.
     """
 
     _TOP_LOGPROBS = 20  # the most the OpenAI API allows
     _MAX_RETRY_AFTER_S = 30.0
+    _MAX_CHARS_PER_TOKEN = 16
 
     def __init__(self, settings: Settings) -> None:
         from openai import OpenAI
@@ -214,6 +219,8 @@ class OpenAICompatible:
                 if exc.status_code != 429 and exc.status_code < 500:
                     raise BackendUnavailableError(self._describe(exc)) from exc
                 failure = exc
+            except ValueError as exc:  # a body that is not JSON
+                raise self._invalid(exc) from exc
         assert failure is not None
         attempts = self._max_retries + 1
         raise BackendUnavailableError(
@@ -255,6 +262,15 @@ class OpenAICompatible:
             return f"{where} answered HTTP {status}: {self._redact(said)[:300]}"
         return f"{where} failed: {type(failure).__name__}"
 
+    def _invalid(self, detail: object) -> BackendUnavailableError:
+        if isinstance(detail, Exception):
+            detail = f"{type(detail).__name__}: {detail}"
+        return BackendUnavailableError(
+            f"the LLM endpoint {self._base_url} returned an invalid response "
+            f"({self._redact(str(detail))[:200]}); is it an OpenAI-compatible chat "
+            "completions API?"
+        )
+
     def _redact(self, text: str) -> str:
         key = self._api_key.get_secret_value()
         return text.replace(key, "**********") if key else text
@@ -269,26 +285,49 @@ class OpenAICompatible:
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
         import httpx
         import openai
+        from openai.types.chat import ChatCompletionChunk
 
+        started = time.monotonic()
         pieces = self._create(
             messages=self._messages(messages),
             max_tokens=max_tokens,
             temperature=0.0,
             stream=True,
         )
+        if not isinstance(pieces, openai.Stream):
+            raise self._invalid(f"{type(pieces).__name__} instead of a stream of chunks")
+        characters = max_tokens * self._MAX_CHARS_PER_TOKEN
         try:
+            count = 0
             for piece in pieces:
-                if piece.choices and piece.choices[0].delta.content:
-                    yield piece.choices[0].delta.content
+                if time.monotonic() - started > self._timeout_s:
+                    raise BackendUnavailableError(
+                        f"the LLM endpoint {self._base_url} did not finish its answer within "
+                        f"{self._timeout_s:g} s"
+                    )
+                if not isinstance(piece, ChatCompletionChunk):
+                    raise self._invalid(f"{type(piece).__name__} instead of a chunk")
+                text = piece.choices[0].delta.content if piece.choices else None
+                if not text:
+                    continue
+                yield text[:characters]
+                count += 1
+                characters -= len(text)
+                if count >= max_tokens or characters <= 0:  # it ignored max_tokens
+                    return
         except (openai.APIError, httpx.HTTPError) as exc:
             raise BackendUnavailableError(
                 f"the LLM endpoint {self._base_url} broke off its answer: {type(exc).__name__}"
             ) from exc
+        except ValueError as exc:  # a chunk that is not JSON, or not UTF-8
+            raise self._invalid(exc) from exc
         finally:
             pieces.close()
 
     def _first_token(self, messages: list[Message]) -> tuple[dict[str, float], str]:
         """The probabilities of the likeliest first tokens (stripped), and the token chosen."""
+        from openai.types.chat import ChatCompletion
+
         response = self._create(
             messages=self._messages(messages),
             max_tokens=1,
@@ -296,28 +335,34 @@ class OpenAICompatible:
             logprobs=True,
             top_logprobs=self._TOP_LOGPROBS,
         )
+        if not isinstance(response, ChatCompletion) or not response.choices:
+            raise self._invalid(f"{type(response).__name__} without choices"
+                                if isinstance(response, ChatCompletion)
+                                else f"{type(response).__name__} instead of a chat completion")
         choice = response.choices[0]
+        if not (choice.logprobs and choice.logprobs.content
+                and choice.logprobs.content[0].top_logprobs):
+            raise BackendUnavailableError(
+                f"the LLM endpoint {self._base_url} returned no log-probabilities; answers "
+                "are checked with them (llama.cpp's server: --logits_all true)"
+            )
         probabilities: dict[str, float] = {}
-        if choice.logprobs and choice.logprobs.content:
-            for candidate in choice.logprobs.content[0].top_logprobs:
-                token = candidate.token.strip()
-                probabilities[token] = probabilities.get(token, 0.0) + math.exp(candidate.logprob)
+        for candidate in choice.logprobs.content[0].top_logprobs:
+            token = candidate.token.strip()
+            probabilities[token] = probabilities.get(token, 0.0) + math.exp(candidate.logprob)
         return probabilities, (choice.message.content or "").strip()
 
     def yes_probability(self, messages: list[Message]) -> float:
-        probabilities, chosen = self._first_token(messages)
+        probabilities, _ = self._first_token(messages)
         yes = sum(p for token, p in probabilities.items() if token.lower() == "yes")
         no = sum(p for token, p in probabilities.items() if token.lower() == "no")
         if yes + no == 0.0:
-            # An endpoint without log-probabilities: fall back to the word it chose.
-            return 1.0 if chosen.lower().startswith("yes") else 0.0
+            return 0.0  # neither word among the likeliest first tokens: not a yes
         return yes / (yes + no)
 
     def token_probability(self, messages: list[Message], word: str) -> float:
-        probabilities, chosen = self._first_token(messages)
+        probabilities, _ = self._first_token(messages)
         target = word.strip()
-        if not probabilities:
-            return 1.0 if chosen.startswith(target) else 0.0
         # Like the local backend, the probability of the token that starts `word` exactly
         # (case included): a prefix of at least three letters ("NON" of "NONE"), so that "NO"
         # is never read as "NONE".
