@@ -68,6 +68,32 @@ def test_batch_reads_stdin_and_answers_in_order(seeded_settings: Settings) -> No
     assert objects[1]["status"] == "insufficient"
 
 
+def test_a_bad_batch_line_is_reported_in_place_and_the_batch_goes_on(
+    seeded_settings: Settings,
+) -> None:
+    questions = ["", "What is the population of Kenya?"]
+    stdin = "\n".join(questions) + "\n"
+    done = run_cli(["ask", "--json", "-"], seeded_settings, stdin=stdin)
+    assert done.returncode == 1
+    objects = [json.loads(line) for line in done.stdout.strip().splitlines()]
+    assert objects[0] == {"question": "", "error": "the question is empty"}
+    check_contract(objects[1], questions[1])
+    # Without --json, stdout holds answers only: the error is a line on stderr.
+    done = run_cli(["ask", "-"], seeded_settings, stdin=stdin)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == "error: the question is empty"
+    assert "error" not in done.stdout and "The sources don't say." in done.stdout
+
+
+def test_a_closed_stdin_is_an_empty_batch(seeded_settings: Settings) -> None:
+    env = {**os.environ, "MSS_QA_INDEX_DIR": str(seeded_settings.index_dir),
+           "MSS_QA_COLLECTION": seeded_settings.collection}
+    done = subprocess.run(["bash", "-c", 'exec "$@" <&-', "-", *CLI, "ask", "--json", "-"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_human_output_shows_answer_and_numbered_quotes(seeded_settings: Settings) -> None:
     done = run_cli(["ask", "Who is Kenya's Interior Minister?"], seeded_settings)
     assert done.returncode == 0, done.stderr

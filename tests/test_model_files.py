@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -35,6 +36,23 @@ def test_a_verified_file_that_changes_is_checked_again(tmp_path: Path) -> None:
         handle.write(bytes([byte[0] ^ 0xFF]))
     with pytest.raises(ModelMissingError, match="sha256"):
         model_path("qwen-0.5b", tmp_path)
+
+
+def test_verify_finds_damage_that_keeps_size_and_time(tmp_path: Path) -> None:
+    installed = model_path("qwen-0.5b", Settings().model_dir)
+    copy = tmp_path / installed.name
+    shutil.copyfile(installed, copy)
+    model_path("qwen-0.5b", tmp_path)  # recorded as verified
+    stamp = copy.stat()
+    with copy.open("r+b") as handle:  # damage on disk: size and modification time kept
+        handle.seek(1000)
+        byte = handle.read(1)
+        handle.seek(1000)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(copy, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert model_path("qwen-0.5b", tmp_path) == copy  # loading trusts the record
+    with pytest.raises(ModelMissingError, match="sha256"):
+        model_path("qwen-0.5b", tmp_path, recheck=True)  # `mss-qa models verify`
 
 
 def test_unknown_generator_is_a_clear_error(tmp_path: Path) -> None:

@@ -89,6 +89,8 @@ def ask(question: str, as_json: bool, collection: str | None, top_k: int | None)
     from mss_qa.pipeline import Pipeline, clean_question
 
     settings = _settings(collection=collection)
+    if question == "-" and sys.stdin is None:
+        return  # stdin closed: no question, like an empty one
     if question != "-":
         try:
             # A question that cannot be asked is refused before any model loads.
@@ -115,13 +117,13 @@ def ask(question: str, as_json: bool, collection: str | None, top_k: int | None)
         except InvalidQuestionError as exc:
             if question != "-":
                 raise _fail(exc) from exc
-            # In batch mode one bad line must not end the batch: report it in place.
+            # In batch mode one bad line must not end the batch: report it in place (in the
+            # JSON stream, one object per line; otherwise on stderr, like every error).
             failed = True
-            click.echo(
-                json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False)
-                if as_json
-                else f"error: {exc}"
-            )
+            if as_json:
+                click.echo(json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False))
+            else:
+                click.echo(f"error: {exc}", err=True)
             continue
         except MssQaError as exc:
             raise _fail(exc) from exc
@@ -155,14 +157,14 @@ def models_fetch(names: tuple[str, ...]) -> None:
 
 @models.command("verify")
 def models_verify() -> None:
-    """Check every assembled model file against its sha256."""
+    """Check every assembled model file against its sha256 (computed again)."""
     from mss_qa.backends.model_files import MODELS, model_path
 
     settings = _settings()
     bad = 0
     for name in MODELS:
         try:
-            click.echo(f"{name}: ok ({model_path(name, settings.model_dir)})")
+            click.echo(f"{name}: ok ({model_path(name, settings.model_dir, recheck=True)})")
         except MssQaError as exc:
             bad += 1
             click.echo(f"{name}: {exc}", err=True)

@@ -72,11 +72,12 @@ def _stamp(path: Path) -> dict[str, int]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def model_path(name: str, model_dir: Path) -> Path:
+def model_path(name: str, model_dir: Path, recheck: bool = False) -> Path:
     """The verified model file, or a `ModelMissingError` saying how to repair it.
 
     The full checksum is computed once after assembly and again whenever the file's size or
-    modification time changes, so a replaced or truncated file is always caught.
+    modification time changes, so a replaced or truncated file is always caught; `recheck`
+    computes it whatever the record says (damage on disk keeps size and time).
     """
     model = spec(name)
     path = model_dir / model.filename
@@ -89,7 +90,8 @@ def model_path(name: str, model_dir: Path) -> Path:
         recorded = json.loads(marker.read_text())
     except (OSError, ValueError):
         recorded = {}
-    if recorded.get("sha256") == model.sha256 and recorded.get("stamp") == _stamp(path):
+    if (not recheck and recorded.get("sha256") == model.sha256
+            and recorded.get("stamp") == _stamp(path)):
         return path
     if _sha256(path) != model.sha256:
         raise ModelMissingError(
