@@ -136,6 +136,23 @@ def test_label_value_lines_are_spans_of_their_own_but_bare_headings_are_not() ->
     assert texts == ["Author: Jane Doe", "Version two adds search to the tool."]
 
 
+def test_table_rows_are_spans_of_their_own_however_short() -> None:
+    text = ("# Project Falcon\n\nProject Falcon is a data tool.\n\n| Metric | Value |\n"
+            "|:---|---:|\n| Users | 12,500 |\n| Uptime | 99.9% |\n| x |\n")
+    chunks = chunk_document(Document("falcon.md", text), max_words=8)
+    assert [[s.text for s in c.sentences] for c in chunks] == [
+        ["Project Falcon", "Project Falcon is a data tool."],
+        ["| Metric | Value |", "| Users | 12,500 |", "| Uptime | 99.9% |"],
+    ]
+    assert chunks[1].heading is not None and chunks[1].heading.text == "Project Falcon"
+
+
+def test_a_heading_after_a_byte_order_mark_is_still_a_heading() -> None:
+    text = "\ufeff# Version 4.2\n\n*Release date: 9 May 2022*\n"
+    chunks = chunk_document(Document("notes.md", text), max_words=30)
+    assert [s.text for s in chunks[0].sentences] == ["Version 4.2", "*Release date: 9 May 2022*"]
+
+
 def test_a_chunk_that_continues_a_section_carries_its_heading() -> None:
     document = Document("notes.md", NOTES)
     chunks = chunk_document(document, max_words=8)

@@ -111,6 +111,8 @@ def test_human_output_shows_answer_and_numbered_quotes(seeded_settings: Settings
         # A collection name is also a folder name: no way out of the index folder.
         (["ingest", "--collection", "../../elsewhere", str(SEEDS)], "invalid setting: collection"),
         (["sources", "--collection", "x"], "a collection name is 3 to 63 letters"),
+        # Chroma refuses such names, after the ingest had begun.
+        (["ingest", "--collection", "10.0.0.1", str(SEEDS)], "not an IP address"),
     ],
 )
 def test_errors_are_one_clear_line_and_non_zero(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from mss_qa.backends.embedders import Embedder
-from mss_qa.errors import IndexMismatchError, IndexMissingError, SourceNotFoundError
-from mss_qa.index import DocumentStore, ingest, load_index, open_store
+from mss_qa.errors import (
+    IndexMismatchError,
+    IndexMissingError,
+    IngestRunningError,
+    SourceNotFoundError,
+)
+from mss_qa.index import DocumentStore, _only_ingest, ingest, load_index, open_store
+from mss_qa.types import Document
 from tests.conftest import make_settings
 
 
@@ -190,3 +197,115 @@ def test_a_file_with_no_passage_is_skipped_and_stays_skipped(
     (folder / "long.txt").write_text("Ferry tickets.\n")
     third = ingest([folder], settings, embedder)
     assert third.removed == ["long.txt"] and DocumentStore(settings).names() == []
+
+
+def test_a_stored_copy_left_ahead_of_its_passages_is_restored(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    vault = folder / "vault.txt"
+    vault.write_text("The vault of the Old Mint is guarded by captain Ilse Varga.\n")
+    settings = make_settings(tmp_path)
+    ingest([folder], settings, embedder)
+    # An ingest of an edit killed after writing the new copy, before embedding it; the
+    # edit is then undone, so the file matches the passages again.
+    DocumentStore(settings).write(Document("vault.txt", "Revised in 2024 by the staff.\n"))
+    report = ingest([folder], settings, embedder)
+    assert report.unchanged == ["vault.txt"] and report.chunks_embedded == 0
+    loaded = load_index(settings, embedder.name)
+    assert loaded.documents.read("vault.txt") == vault.read_text()
+    for chunk in loaded.chunks:
+        assert loaded.documents.read(chunk.source)[chunk.start:chunk.end] == chunk.text
+
+
+def test_a_file_that_becomes_a_folder_and_back_is_ingested(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    report_md = folder / "report.md"
+    report_md.write_text("The annual report says revenue grew by 14 percent in 2023.\n")
+    settings = make_settings(tmp_path)
+    ingest([folder], settings, embedder)
+    report_md.unlink()
+    report_md.mkdir()
+    (report_md / "part1.txt").write_text("The first part covers staffing of the north office.\n")
+    first = ingest([folder], settings, embedder)
+    assert (first.added, first.removed) == (["report.md/part1.txt"], ["report.md"])
+    assert DocumentStore(settings).names() == ["report.md/part1.txt"]
+    (report_md / "part1.txt").unlink()
+    report_md.rmdir()
+    report_md.write_text("The annual report says revenue grew by 15 percent in 2024.\n")
+    second = ingest([folder], settings, embedder)
+    assert (second.added, second.removed) == (["report.md"], ["report.md/part1.txt"])
+    assert DocumentStore(settings).read("report.md") == report_md.read_text()
+
+
+def test_a_file_removed_while_the_settings_changed_is_removed_too(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "museum.txt").write_text("The Tin Valley museum was founded by Klaus Weber.\n")
+    (folder / "port.txt").write_text("The harbor master of Port Elling is Gregor Vance.\n")
+    ingest([folder], make_settings(tmp_path, chunk_max_words=30), embedder)
+    (folder / "museum.txt").unlink()
+    settings = make_settings(tmp_path, chunk_max_words=50)
+    report = ingest([folder], settings, embedder)
+    assert report.removed == ["museum.txt"]
+    assert DocumentStore(settings).names() == ["port.txt"]
+
+
+def test_a_collection_named_like_an_ingest_marker_leaves_the_other_alone(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "port.txt").write_text("The harbor master of Port Elling is Gregor Vance.\n")
+    life = make_settings(tmp_path, collection="life")
+    ingest([folder], life, embedder)
+    ingest([folder], make_settings(tmp_path, collection="life.ingesting"), embedder)
+    assert load_index(life, embedder.name).chunks
+    assert ingest([folder], life, embedder).unchanged == ["port.txt"]
+
+
+def test_a_second_ingest_of_a_collection_being_ingested_is_refused(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "port.txt").write_text("The harbor master of Port Elling is Gregor Vance.\n")
+    settings = make_settings(tmp_path)
+    with _only_ingest(settings), pytest.raises(IngestRunningError, match="another ingest"):
+        ingest([folder], settings, embedder)
+    assert ingest([folder], settings, embedder).added == ["port.txt"]  # the lock is gone
+
+
+def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_rest_ingested(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    bad = Path(os.fsdecode(bytes(folder) + b"/caf\xe9.txt"))
+    bad.write_text("The Amber Mill produced 500 tons of flour in 1920.\n")
+    (folder / "good.txt").write_text("The Cedar School has 230 pupils and a headmaster.\n")
+    report = ingest([folder], make_settings(tmp_path), embedder)
+    assert report.added == ["good.txt"]
+    assert [s.path for s in report.skipped] == [bad]
+    assert "skipped " + str(folder) + "/caf\\xe9.txt: its name is not UTF-8" in report.summary()
+
+
+def test_a_file_given_twice_is_ingested_once_and_utf16_is_named_as_such(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    park = folder / "park.txt"
+    park.write_text("The Elm Park has four gates and a small pond.\n")
+    (folder / "dam.txt").write_bytes("The Silver Lake dam was completed in 1965.\n"
+                                     .encode("utf-16"))
+    report = ingest([folder, park], make_settings(tmp_path), embedder)
+    assert report.added == ["park.txt"]
+    assert [(s.path.name, s.reason) for s in report.skipped] == [
+        ("dam.txt", "not UTF-8 text (UTF-16: save it as UTF-8)")]

@@ -127,7 +127,27 @@ def test_html_headings_and_list_items_are_chunked_as_such() -> None:
 def test_html_without_closing_head_and_with_tables_and_pre() -> None:
     markup = ("<html><head><title>T</title><body><table><tr><th>Year</th><th>Count</th></tr>"
               "<tr><td>2024</td><td>4,200</td></tr></table><pre>keep   this\n  layout</pre>")
-    assert html_to_text(markup) == "T\n\nYear Count\n\n2024 4,200\n\nkeep   this\n  layout\n"
+    assert html_to_text(markup) == ("T\n\n| Year | Count |\n\n| 2024 | 4,200 |\n\n"
+                                    "keep   this\n  layout\n")
+
+
+def test_the_rows_of_an_html_table_are_cited_and_answer(
+    tmp_path: Path, small_pipeline: Pipeline
+) -> None:
+    folder = tmp_path / "station"
+    folder.mkdir()
+    (folder / "station.html").write_text(
+        "<html><body><h1>Northgate Station</h1><p>The Northgate Station was opened in 1911 "
+        "and is managed by Daniel Ferr&eacute;.</p><table><tr><th>Fact</th><th>Value</th>"
+        "</tr><tr><td>Platforms</td><td>9</td></tr><tr><td>Chief architect</td>"
+        "<td>Lena Strom</td></tr></table></body></html>")
+    settings = make_settings(tmp_path, collection="station")
+    ingest([folder], settings, small_pipeline.embedder)
+    pipeline = Pipeline(settings, embedder=small_pipeline.embedder, llm=small_pipeline.llm)
+    spans = [s.text for c in pipeline.index.chunks for s in c.sentences]
+    assert "| Chief architect | Lena Strom |" in spans and "| Platforms | 9 |" in spans
+    answer = pipeline.ask("Who was the chief architect of Northgate Station?")
+    assert "Ferr" not in answer.answer
 
 
 def test_html_in_a_declared_legacy_charset(tmp_path: Path, embedder: Embedder) -> None:

@@ -5,7 +5,8 @@ Scraping debris (lone numbers, "previous post", wire attributions such as "Reute
 headline links) is excluded from citable spans. Marked headings (Markdown's "# Title" or a
 line underlined with === or ---) open a chunk, and the later chunks of their section carry
 them, so that what follows is read under its title; list items, however short, and "label:
-value" lines ("Release date: 22-Jul-2001") are kept as spans of their own.
+value" lines ("Release date: 22-Jul-2001") and table rows ("| Platforms | 9 |") are kept as
+spans of their own.
 """
 
 from __future__ import annotations
@@ -74,8 +75,11 @@ _FIELD_LINE = re.compile(r"^[*_>\-\s]*[^\W\d_][\w’'()/-]*(?: [\w’'()/-]+){0,
 
 # A list item: "- ...", "* ...", "+ ...", "• ...", "1. ..." or "1) ...".
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
+# A table row as Markdown writes it, "| Platforms | 9 |", and the rule under its header row.
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+_TABLE_RULE = re.compile(r"^\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
-BlockKind = Literal["prose", "heading", "field", "item"]
+BlockKind = Literal["prose", "heading", "field", "item", "row"]
 
 
 def is_field_line(text: str) -> bool:
@@ -117,9 +121,9 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
     block_end = 0
     block_kind: BlockKind = "prose"
     for i, (s, e) in enumerate(lines):
-        # Trim surrounding whitespace within the line.
+        # Trim surrounding whitespace within the line (and a byte-order mark opening the file).
         body = text[s:e]
-        lead = len(body) - len(body.lstrip())
+        lead = len(body) - len(body.lstrip("\ufeff" if s == 0 else None).lstrip())
         s, e = s + lead, s + len(body.rstrip())
         if s >= e:
             if block_start is not None:
@@ -137,6 +141,13 @@ def _blocks(text: str) -> Iterator[tuple[int, int, BlockKind]]:
                 yield block_start, block_end, block_kind
                 block_start = None
             yield s + (atx.end() if atx else 0), e, "heading"
+            continue
+        if _TABLE_ROW.match(line):  # a row states a fact, however short: its own span
+            if block_start is not None:
+                yield block_start, block_end, block_kind
+                block_start = None
+            if not _TABLE_RULE.match(line):
+                yield s, e, "row"
             continue
         ends_sentence = bool(_ENDS_SENTENCE.search(line))
         is_last = i == last_line
@@ -216,10 +227,10 @@ def _sentences(document: Document) -> list[tuple[Span, BlockKind]]:
                 spans.extend((span, kind) for span in _make_span(document, start, match.end()))
                 start = match.end()
         # A heading or a list item's last (or only) piece is content however short: "## Version
-        # 2.0", "* `git`".
-        short_ok = kind in ("item", "heading")
+        # 2.0", "* `git`"; so is a table row of two cells or more ("| Platforms | 9 |").
+        min_words = {"item": 1, "heading": 1, "row": 2}.get(kind, 3)
         spans.extend((span, kind) for span in _make_span(document, start, block_end,
-                                                         min_words=1 if short_ok else 3))
+                                                         min_words=min_words))
     return spans
 
 
@@ -235,7 +246,8 @@ def chunk_document(document: Document, max_words: int) -> list[Chunk]:
     """Group consecutive sentences into chunks of at most `max_words` words.
 
     A chunk never spans a paragraph gap of more than one blank line's worth of debris: it
-    only joins sentences whose text between them is whitespace (or a heading's underline). A
+    only joins sentences whose text between them is whitespace (or a heading's underline, or
+    the rule under a table's header row). A
     marked heading opens a chunk and keeps at least the sentence after it.
     """
     chunks: list[Chunk] = []
@@ -255,7 +267,8 @@ def chunk_document(document: Document, max_words: int) -> list[Chunk]:
         n = len(_WORD.findall(sentence.text))
         lone_heading = opened_by_heading and len(group) == 1
         gap = document.text[group[-1].end : sentence.start] if group else ""
-        contiguous = bool(group) and not gap.strip(" \t\r\n=-" if lone_heading else None)
+        bare = gap.strip(" \t\r\n=-" if lone_heading else None)
+        contiguous = bool(group) and (not bare or bool(_TABLE_RULE.match(bare)))
         if group and (kind == "heading" or not contiguous
                       or (words + n > max_words and not lone_heading)):
             flush()

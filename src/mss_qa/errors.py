@@ -74,3 +74,9 @@ class FeedbackNotSavedError(MssQaError):
     """The feedback file cannot be written (a server-side setting, not the client's fault)."""
 
     http_status = 503
+
+
+class IngestRunningError(MssQaError):
+    """Another ingest of the same collection is running."""
+
+    http_status = 409

@@ -7,9 +7,12 @@ embedder and chunking settings, and refuses to be queried with different ones.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,15 +20,20 @@ from typing import Any
 from mss_qa.backends.chroma_store import ChromaStore, StoredChunk
 from mss_qa.backends.embedders import Embedder
 from mss_qa.chunk import chunk_document
-from mss_qa.errors import IndexMismatchError, IndexMissingError, SourceNotFoundError
+from mss_qa.errors import (
+    IndexMismatchError,
+    IndexMissingError,
+    IngestRunningError,
+    SourceNotFoundError,
+)
 from mss_qa.ingest import Skipped, discover, read_document
 from mss_qa.settings import Settings
 from mss_qa.types import Chunk, Document
 
 # Raised whenever reading files into text or cutting text into chunks changes what an index
-# holds (2: marked headings, list items and label-value lines): an index built before is
-# rebuilt by the next ingest and refused until then.
-CHUNKER_VERSION = 2
+# holds (2: marked headings, list items and label-value lines; 3: table rows): an index built
+# before is rebuilt by the next ingest and refused until then.
+CHUNKER_VERSION = 3
 PROGRESS_MIN_FILES = 5
 
 
@@ -49,8 +57,13 @@ class IngestReport:
             f"{len(self.skipped)}; {self.chunks_embedded} chunks embedded in "
             f"{self.seconds:.1f} s ({rate:.0f} chunks/s)"
         ]
-        lines += [f"  skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"  skipped {_printable(s.path)}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
+
+
+def _printable(path: Path) -> str:
+    """The path with bytes that are not UTF-8 written as escapes ("caf\\xe9.txt")."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def fingerprint(settings: Settings, embedder_name: str) -> dict[str, Any]:
@@ -72,8 +85,26 @@ def open_store(settings: Settings, create: bool = True) -> ChromaStore:
 
 
 def _unfinished_marker(settings: Settings) -> Path:
-    """Present while an ingest of the collection runs; left behind by one that was killed."""
-    return settings.index_dir / "documents" / f"{settings.collection}.ingesting"
+    """Present while an ingest of the collection runs; left behind by one that was killed.
+    (Its leading dot keeps it apart from every collection's folder: no name starts so.)"""
+    return settings.index_dir / "documents" / f".{settings.collection}.ingesting"
+
+
+@contextmanager
+def _only_ingest(settings: Settings) -> Iterator[None]:
+    """Hold the collection's ingest lock for the block; another ingest of it running is
+    `IngestRunningError` (the lock goes with the process, however it ends)."""
+    path = settings.index_dir / "documents" / f".{settings.collection}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestRunningError(
+                f"another ingest of the collection {settings.collection!r} is running; "
+                "wait for it to finish"
+            ) from None
+        yield
 
 
 class DocumentStore:
@@ -93,13 +124,29 @@ class DocumentStore:
 
     def write(self, document: Document) -> None:
         path = self._path(document.source)
+        # A file that became a folder ("notes.md/part1.txt"), or a folder that became a
+        # file: the stale copy in the way belongs to a source this run no longer has.
+        for parent in reversed(path.relative_to(self.root).parents):
+            if (self.root / parent).is_file():
+                (self.root / parent).unlink()
+        if path.is_dir():
+            shutil.rmtree(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(document.text.encode("utf-8"))
         os.replace(tmp, path)
 
+    def holds(self, document: Document) -> bool:
+        """The stored copy is exactly the document's text."""
+        try:
+            return self._path(document.source).read_bytes() == document.text.encode("utf-8")
+        except OSError:
+            return False
+
     def remove(self, source: str) -> None:
-        self._path(source).unlink(missing_ok=True)
+        path = self._path(source)
+        if path.is_file():
+            path.unlink()
 
     def read(self, source: str) -> str:
         path = self._path(source)
@@ -128,6 +175,17 @@ def ingest(
 
     A progress bar is shown for more than a handful of files unless `progress` is given; it
     is then called with 1 after each file instead (benchmarks pass a silent one)."""
+    with _only_ingest(settings):
+        return _ingest(paths, settings, embedder, store, progress)
+
+
+def _ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    embedder: Embedder,
+    store: ChromaStore | None,
+    progress: Callable[[int], Any] | None,
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
     # A document copy and its passages change in separate steps, so a run cut short can leave
@@ -182,6 +240,11 @@ def ingest(
             store.delete([i.chunk.id for i in items])
             documents_dir.remove(source)
             report.removed.append(source)
+    # Copies without passages: a file gone while the passages were rebuilt for new settings.
+    for source in documents_dir.names():
+        if source not in seen and source not in by_source:
+            documents_dir.remove(source)
+            report.removed.append(source)
     marker.unlink()
     report.seconds = time.perf_counter() - started
     return report
@@ -200,6 +263,10 @@ def _sync_document(
     """Bring the document's passages up to date; a document with no passage to index is
     `Skipped` (its earlier passages, if any, are then removed with those of missing files)."""
     if old and all(i.document_sha256 == document.sha256 for i in old):
+        if not documents_dir.holds(document):
+            # A run killed between writing a new copy and embedding it left the copy ahead
+            # of the passages; the file is back as they were made from.
+            documents_dir.write(document)
         report.unchanged.append(document.source)
         return document
     chunks = chunk_document(document, settings.chunk_max_words)

@@ -44,12 +44,15 @@ class Unusable(Exception):
 
 
 def discover(paths: Iterable[Path]) -> Iterator[SourceFile]:
-    """Expand files and folders into candidate files, named relative to the folder given."""
+    """Expand files and folders into candidate files, named relative to the folder given;
+    a file given twice (itself and in its folder) under the same name, once."""
+    found: set[tuple[str, str]] = set()
     for path in paths:
-        if path.is_dir():
-            yield from _walk(path)
-        else:
-            yield SourceFile(path, path.name)
+        for candidate in _walk(path) if path.is_dir() else [SourceFile(path, path.name)]:
+            key = (os.path.realpath(candidate.path), candidate.source)
+            if key not in found:
+                found.add(key)
+                yield candidate
 
 
 def _walk(root: Path) -> Iterator[SourceFile]:
@@ -80,6 +83,11 @@ def read_document(candidate: SourceFile, max_bytes: int = MAX_FILE_BYTES) -> Doc
     if extract is None:
         return Skipped(path, f"unsupported file type {path.suffix or '(none)'}")
     try:
+        candidate.source.encode("utf-8")
+    except UnicodeEncodeError:
+        return Skipped(path, "its name is not UTF-8 text (it could not be cited by name); "
+                             "rename it")
+    try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             return Skipped(path, "not a regular file")
@@ -105,6 +113,8 @@ def _size(n: int) -> str:
 
 
 def _plain_text(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unusable("not UTF-8 text (UTF-16: save it as UTF-8)")
     if b"\x00" in raw:
         raise Unusable("binary content")
     try:
@@ -154,6 +164,7 @@ class _TextExtractor(HTMLParser):
         self._hidden: list[str] = []
         self._in_title = False
         self._pre = 0
+        self._cells = 0  # cells so far in the current table row
         # Written before the next text of a heading ("## ") or list item ("- "), in Markdown's
         # way, so that chunking reads them as such: a heading opens a chunk.
         self._marker = ""
@@ -190,7 +201,11 @@ class _TextExtractor(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self._break(paragraph=True)
         elif tag in ("td", "th"):
-            self._line.append(" ")  # cells of a row stay on one line, apart
+            # A row is one line, written as Markdown writes it: "| Platforms | 9 |".
+            self._line.append("| " if self._cells == 0 else " | ")
+            self._cells += 1
+        if tag == "tr":
+            self._cells = 0
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN_TAGS and tag in self._hidden:
@@ -198,6 +213,9 @@ class _TextExtractor(HTMLParser):
         elif tag == "title":
             self._in_title = False
         elif tag in _BLOCK_TAGS:
+            if tag == "tr" and self._cells:
+                self._line.append(" |")
+                self._cells = 0
             self._break(paragraph=True)
         if tag in _HEADING_LEVEL or tag == "li":
             self._marker = ""
@@ -222,7 +240,8 @@ class _TextExtractor(HTMLParser):
 def html_to_text(markup: str) -> str:
     """The readable text of an HTML page: scripts and styles dropped, whitespace collapsed,
     each block element (paragraph, heading, list item, table row, ...) on its own paragraph,
-    headings marked "# " to "###### " and list items "- " as Markdown writes them."""
+    headings marked "# " to "###### ", list items "- " and table rows "| a | b |" as
+    Markdown writes them."""
     parser = _TextExtractor()
     parser.feed(markup)
     return parser.text()

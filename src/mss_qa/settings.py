@@ -15,6 +15,7 @@ offline.enforce()
 
 ROOT = Path(__file__).resolve().parents[2]
 _COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # Chroma refuses these as collection names
 
 
 def _default_cache_dir() -> Path:
@@ -106,10 +107,11 @@ class Settings(BaseSettings):
     @field_validator("collection")
     @classmethod
     def _check_collection(cls, value: str) -> str:
-        if not _COLLECTION_NAME.fullmatch(value) or ".." in value:
+        if (not _COLLECTION_NAME.fullmatch(value) or ".." in value
+                or _IPV4.fullmatch(value)):
             raise ValueError(
                 "a collection name is 3 to 63 letters, digits, '.', '_' or '-', starting and "
-                "ending with a letter or digit, without '..'"
+                "ending with a letter or digit, without '..', and not an IP address"
             )
         return value
 
