@@ -331,6 +331,18 @@ def test_a_claim_described_as_another_countrys_does_not_answer() -> None:
         "Which Haitian president was assassinated in 2021?", "Jovenel Moïse",
         "Since the 2021 assassination of President Jovenel Moïse, gangs have spread.")
     assert not describes_another_country("Who is the president of Haiti?", "Someone", ruto)
+    # A figure that ends its clause is described by the clause before it; "200 more" counts
+    # what the figure before it counts.
+    total = ("These new arrivals will join the 200 Kenyan police officers already there, "
+             "bringing the total number of Kenyan police officers deployed in Haiti to 400.")
+    haiti = "How many police officers does Haiti have?"
+    assert describes_another_country(haiti, "400", total)
+    assert describes_another_country(haiti, "200", kenyans)
+    assert not describes_another_country("How many Kenyan police officers are in Haiti?",
+                                         "400", total)
+    assert not describes_another_country(haiti, "5,000", (
+        "The challenges remain immense, with only about 5,000 Haitian police officers "
+        "available to protect a population of over 11 million."))
 
 
 def test_a_month_and_year_can_be_made_the_full_date_of_what_is_asked() -> None:

@@ -286,7 +286,8 @@ def _best_figure(claim: Claim, spans: tuple[Span, ...], question: str, llm: LLM,
     best = CheckedClaim(claim, spans, support)
     kind = figure_kind(claim.text)
     for phrase, other in _figures(text):
-        if other & values or not same_measure(other, values) or figure_kind(phrase) != kind:
+        if (other & values or not same_measure(other, values) or figure_kind(phrase) != kind
+                or describes_another_country(question, phrase, text)):
             continue
         candidate = Claim(phrase, claim.passages)
         checked = CheckedClaim(candidate, spans,
@@ -310,9 +311,10 @@ def closer_figure(claim: Claim, spans: tuple[Span, ...], question: str,
     asked = frozenset(numbers_in(question))
     kind = figure_kind(claim.text)
 
-    def rivals(phrase: str, other: frozenset[float]) -> bool:
+    def rivals(phrase: str, other: frozenset[float], sentence: str) -> bool:
         return (not (other & values or other <= asked) and same_measure(other, values)
-                and figure_kind(phrase) == kind)
+                and figure_kind(phrase) == kind
+                and not describes_another_country(question, phrase, sentence))
 
     here = content_overlap(question, " ".join(span.text for span in spans))
     best: tuple[float, int, Span] | None = None
@@ -320,14 +322,15 @@ def closer_figure(claim: Claim, spans: tuple[Span, ...], question: str,
         for sentence in item.chunk.sentences:
             overlap = content_overlap(question, sentence.text)
             if overlap > here and (best is None or overlap > best[0]) and any(
-                    rivals(phrase, other) for phrase, other in _figures(sentence.text)):
+                    rivals(phrase, other, sentence.text)
+                    for phrase, other in _figures(sentence.text)):
                 best = (overlap, i, sentence)
     if best is None:
         return claim, spans, support
     _, i, sentence = best
     result = CheckedClaim(claim, spans, support)
     for phrase, other in _figures(sentence.text):
-        if not rivals(phrase, other):
+        if not rivals(phrase, other, sentence.text):
             continue
         candidate = Claim(phrase, (i + 1,))
         checked = CheckedClaim(candidate, (sentence,),

@@ -650,9 +650,12 @@ def describes_another_country(question: str, claim: str, cited_text: str) -> boo
     asks about: "Kenyan President William Ruto" does not answer "Who is the president of
     Haiti?", nor "600 Kenya police officers in Haiti" "How many police officers has Jamaica
     sent to Haiti?". For a name they are the three words before it (its title), for a
-    figure the three after it (what it counts). The country the question places things in
-    does not count, and a question that names no other ("How many officers are in Haiti?")
-    asks about no nationality."""
+    figure the three after it (what it counts), or the words of its clause before it when
+    it ends the clause ("the total number of Kenyan police officers deployed in Haiti to
+    400" does not answer "How many police officers does Haiti have?"), or the three after
+    the figure before it for "N more" ("600 Kenya police officers ... and 200 more"). The
+    country the question places things in does not count, and a question that names no other ("How
+    many officers are in Haiti?") asks about no nationality."""
     asked = _unplaced_countries(question)
     if not asked:
         return False
@@ -662,13 +665,20 @@ def describes_another_country(question: str, claim: str, cited_text: str) -> boo
         if at is None:
             return False
         words = cited_text[at.end():].split()[:3]
+        if _CLAUSE_END.match(cited_text, at.end()) or not cited_text[at.end():].strip():
+            words = clause_around(cited_text, at.start(), at.end())[:-len(figure.group())
+                                                                    ].split()
+        elif words[0].lower() in ("more", "others"):  # "600 Kenya police officers ... 200 more"
+            earlier = list(_NUMBER.finditer(cited_text, 0, at.start()))
+            if earlier:
+                words = cited_text[earlier[-1].end():].split()[:3]
     else:
         index = cited_text.lower().find(claim.lower())
         if index < 0:
             return False
         words = cited_text[:index].split()[-3:]
     described = countries_named(" ".join(words))
-    described -= _setting(question, described)
+    described -= _setting(question, described) | _setting(" ".join(words), described)
     return bool(described) and not described & asked
 
 
