@@ -217,8 +217,9 @@ class QAService:
             deadline.cut()
             job.add_done_callback(_observe)
             raise AnswerTimeoutError(
-                f"no answer within the {self.timeout_s:g} s budget (request_timeout_s); "
-                "it was cut off: retry, or ask a narrower question"
+                f"no answer within the {self.timeout_s:g} s budget (MSS_QA_REQUEST_TIMEOUT_S); "
+                "it was cut off: retry, and if it happens again the generator is too slow "
+                "or stalled for that budget"
             ) from None
         except asyncio.CancelledError:
             # The client went away: stop the worker too, at its next token.
