@@ -57,13 +57,14 @@ class IngestReport:
             f"{len(self.skipped)}; {self.chunks_embedded} chunks embedded in "
             f"{self.seconds:.1f} s ({rate:.0f} chunks/s)"
         ]
-        lines += [f"  skipped {_printable(s.path)}: {s.reason}" for s in self.skipped]
+        lines += [_printable(f"  skipped {s.path}: {s.reason}") for s in self.skipped]
         return "\n".join(lines)
 
 
-def _printable(path: Path) -> str:
-    """The path with bytes that are not UTF-8 written as escapes ("caf\\xe9.txt")."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+def _printable(text: str) -> str:
+    """The text with the bytes of file names that are not UTF-8 written as escapes
+    ("caf\\xe9.txt"), so that it can be printed."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def fingerprint(settings: Settings, embedder_name: str) -> dict[str, Any]:
