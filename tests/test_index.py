@@ -178,6 +178,18 @@ def test_linked_folders_are_followed_and_broken_links_reported(
     assert set(reasons) == {"gone.txt", "loop1.txt", "loop2.txt"}
 
 
+def test_a_folder_reached_through_links_too_is_named_by_its_own_path(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "tower.txt").write_text("The Glass Tower has 31 floors and a roof.\n")
+    for alias in ("a_alias", "sub2", "zz_alias"):  # before and after it, however listed
+        (folder / alias).symlink_to(folder / "sub", target_is_directory=True)
+    report = ingest([folder], make_settings(tmp_path), embedder)
+    assert report.added == ["sub/tower.txt"]
+
+
 def test_a_file_with_no_passage_is_skipped_and_stays_skipped(
     tmp_path: Path, embedder: Embedder
 ) -> None:

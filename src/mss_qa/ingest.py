@@ -58,8 +58,8 @@ def discover(paths: Iterable[Path]) -> Iterator[SourceFile]:
 def _walk(root: Path) -> Iterator[SourceFile]:
     """Everything under `root` that is not a folder (hidden names left out), in name order:
     files, and also broken links and the like, so that reading can say why it skips them.
-    Symbolic links to folders are followed, each real folder once, so a link that points
-    back up the tree is not a loop."""
+    Symbolic links to folders are followed, each real folder once (by its own path when the
+    tree holds it too), so a link that points back up the tree is not a loop."""
     visited: set[str] = set()
     found = []
     for folder, folders, files in os.walk(root, followlinks=True):
@@ -68,7 +68,10 @@ def _walk(root: Path) -> Iterator[SourceFile]:
             folders.clear()
             continue
         visited.add(real)
-        folders[:] = [name for name in folders if not name.startswith(".")]
+        # Real folders before links to folders: a folder reached both ways is named by its
+        # own path, whatever order the system lists them in.
+        folders[:] = sorted((name for name in folders if not name.startswith(".")),
+                            key=lambda name: (os.path.islink(os.path.join(folder, name)), name))
         for name in files:
             if not name.startswith("."):
                 child = Path(folder, name)
