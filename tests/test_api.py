@@ -170,6 +170,25 @@ def test_stream_sends_tokens_then_the_verified_answer_then_done(client: TestClie
     assert set(answer) == CONTRACT_FIELDS
 
 
+def test_a_fault_after_a_stream_began_arrives_as_an_error_event(
+    client: TestClient, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:  # a fault no handler foresaw
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "ask", broken)
+    question = "Which question breaks the pipeline today?"
+    with client.stream("POST", "/v1/ask?stream=true", json={"question": question}) as response:
+        assert response.status_code == 200
+        events = server_sent_events(response.read().decode())
+    assert events == [("error", {"error": {"type": "InternalError", "message": "internal error"}}),
+                      ("done", {})]
+    with client.stream("POST", "/v1/chat/completions", json={
+            "stream": True, "messages": [{"role": "user", "content": question}]}) as response:
+        text = response.read().decode()
+    assert '"InternalError"' in text and text.rstrip().endswith("data: [DONE]")
+
+
 def test_a_follow_up_is_answered_as_a_standalone_question(client: TestClient) -> None:
     history = [
         {"role": "user", "content": "Who leads the Kenyan police in Haiti?"},

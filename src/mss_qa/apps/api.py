@@ -192,6 +192,15 @@ class ChatRequest(BaseModel):
 # --- errors ---------------------------------------------------------------------------------
 
 
+def _stream_error(exc: Exception) -> dict[str, Any]:
+    """The error body for a failure after a stream began: a domain error as itself, anything
+    else logged and reported as an internal error (never a connection cut off mid-stream)."""
+    if isinstance(exc, MssQaError):
+        return error_body(type(exc).__name__, str(exc))
+    log.error("unexpected error in a stream", exc_info=exc)
+    return error_body("InternalError", "internal error")
+
+
 def error_body(kind: str, message: str) -> dict[str, Any]:
     """The one error shape of this API."""
     return {"error": {"type": kind, "message": message}}
@@ -484,8 +493,8 @@ def create_app(
                         yield _sse("answer", item.to_dict())
                     else:
                         yield _sse("token", {"text": item})
-            except MssQaError as exc:
-                yield _sse("error", error_body(type(exc).__name__, str(exc)))
+            except Exception as exc:  # the stream has begun: the error must be an event
+                yield _sse("error", _stream_error(exc))
             yield _sse("done", {})
 
         return StreamingResponse(events(), media_type="text/event-stream", headers=_SSE_HEADERS)
@@ -576,9 +585,8 @@ def create_app(
                     if isinstance(item, Answer):
                         yield chunk({"content": item.answer})
                         yield chunk({}, "stop", mss_qa=item.to_dict())
-            except MssQaError as exc:
-                data = error_body(type(exc).__name__, str(exc))
-                yield f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+            except Exception as exc:  # the stream has begun: the error must be a chunk
+                yield f"data: {json.dumps(_stream_error(exc), ensure_ascii=False)}\n\n"
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(chunks(), media_type="text/event-stream", headers=_SSE_HEADERS)
