@@ -283,7 +283,7 @@ def test_a_question_over_its_time_budget_is_504_and_the_service_recovers(
         wait_ready(client)
         late = client.post("/v1/ask", json={"question": MINISTER})
         assert_error(late, 504, "AnswerTimeoutError")
-        assert "request_timeout_s" in late.json()["error"]["message"]
+        assert "MSS_QA_REQUEST_TIMEOUT_S" in late.json()["error"]["message"]
         with client.stream("POST", "/v1/ask?stream=true", json={"question": MINISTER}) as stream:
             text = stream.read().decode()
         assert "event: error" in text and "AnswerTimeoutError" in text
