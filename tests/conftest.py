@@ -40,6 +40,16 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 20) -> Non
         process.wait()
 
 
+def write_folder(folder: Path, files: dict[str, str]) -> Path:
+    """`folder`, created, holding `files` (name -> text)."""
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def make_settings(tmp: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "index_dir": tmp / "index",

@@ -16,7 +16,9 @@ from mss_qa.errors import (
 )
 from mss_qa.index import DocumentStore, _only_ingest, ingest, load_index, open_store
 from mss_qa.types import Document
-from tests.conftest import make_settings
+from tests.conftest import make_settings, write_folder
+
+PORT = "The harbor master of Port Elling is Gregor Vance.\n"
 
 
 def test_reingest_of_unchanged_files_embeds_nothing(
@@ -181,9 +183,8 @@ def test_linked_folders_are_followed_and_broken_links_reported(
 def test_a_folder_reached_through_links_too_is_named_by_its_own_path(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    (folder / "sub").mkdir(parents=True)
-    (folder / "sub" / "tower.txt").write_text("The Glass Tower has 31 floors and a roof.\n")
+    folder = write_folder(tmp_path / "docs", {
+        "sub/tower.txt": "The Glass Tower has 31 floors and a roof.\n"})
     for alias in ("a_alias", "sub2", "zz_alias"):  # before and after it, however listed
         (folder / alias).symlink_to(folder / "sub", target_is_directory=True)
     report = ingest([folder], make_settings(tmp_path), embedder)
@@ -214,10 +215,9 @@ def test_a_file_with_no_passage_is_skipped_and_stays_skipped(
 def test_a_stored_copy_left_ahead_of_its_passages_is_restored(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
+    folder = write_folder(tmp_path / "docs", {
+        "vault.txt": "The vault of the Old Mint is guarded by captain Ilse Varga.\n"})
     vault = folder / "vault.txt"
-    vault.write_text("The vault of the Old Mint is guarded by captain Ilse Varga.\n")
     settings = make_settings(tmp_path)
     ingest([folder], settings, embedder)
     # An ingest of an edit killed after writing the new copy, before embedding it; the
@@ -234,10 +234,9 @@ def test_a_stored_copy_left_ahead_of_its_passages_is_restored(
 def test_a_file_that_becomes_a_folder_and_back_is_ingested(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
+    folder = write_folder(tmp_path / "docs", {
+        "report.md": "The annual report says revenue grew by 14 percent in 2023.\n"})
     report_md = folder / "report.md"
-    report_md.write_text("The annual report says revenue grew by 14 percent in 2023.\n")
     settings = make_settings(tmp_path)
     ingest([folder], settings, embedder)
     report_md.unlink()
@@ -257,10 +256,8 @@ def test_a_file_that_becomes_a_folder_and_back_is_ingested(
 def test_a_file_removed_while_the_settings_changed_is_removed_too(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "museum.txt").write_text("The Tin Valley museum was founded by Klaus Weber.\n")
-    (folder / "port.txt").write_text("The harbor master of Port Elling is Gregor Vance.\n")
+    folder = write_folder(tmp_path / "docs", {
+        "museum.txt": "The Tin Valley museum was founded by Klaus Weber.\n", "port.txt": PORT})
     ingest([folder], make_settings(tmp_path, chunk_max_words=30), embedder)
     (folder / "museum.txt").unlink()
     settings = make_settings(tmp_path, chunk_max_words=50)
@@ -272,9 +269,7 @@ def test_a_file_removed_while_the_settings_changed_is_removed_too(
 def test_a_collection_named_like_an_ingest_marker_leaves_the_other_alone(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "port.txt").write_text("The harbor master of Port Elling is Gregor Vance.\n")
+    folder = write_folder(tmp_path / "docs", {"port.txt": PORT})
     life = make_settings(tmp_path, collection="life")
     ingest([folder], life, embedder)
     ingest([folder], make_settings(tmp_path, collection="life.ingesting"), embedder)
@@ -285,9 +280,7 @@ def test_a_collection_named_like_an_ingest_marker_leaves_the_other_alone(
 def test_a_second_ingest_of_a_collection_being_ingested_is_refused(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "port.txt").write_text("The harbor master of Port Elling is Gregor Vance.\n")
+    folder = write_folder(tmp_path / "docs", {"port.txt": PORT})
     settings = make_settings(tmp_path)
     with _only_ingest(settings), pytest.raises(IngestRunningError, match="another ingest"):
         ingest([folder], settings, embedder)
@@ -297,11 +290,10 @@ def test_a_second_ingest_of_a_collection_being_ingested_is_refused(
 def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_rest_ingested(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
+    folder = write_folder(tmp_path / "docs", {
+        "good.txt": "The Cedar School has 230 pupils and a headmaster.\n"})
     bad = Path(os.fsdecode(bytes(folder) + b"/caf\xe9.txt"))
     bad.write_text("The Amber Mill produced 500 tons of flour in 1920.\n")
-    (folder / "good.txt").write_text("The Cedar School has 230 pupils and a headmaster.\n")
     report = ingest([folder], make_settings(tmp_path), embedder)
     assert report.added == ["good.txt"]
     assert [s.path for s in report.skipped] == [bad]
@@ -311,10 +303,9 @@ def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_rest_ingested(
 def test_a_file_given_twice_is_ingested_once_and_utf16_is_named_as_such(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
+    folder = write_folder(tmp_path / "docs", {
+        "park.txt": "The Elm Park has four gates and a small pond.\n"})
     park = folder / "park.txt"
-    park.write_text("The Elm Park has four gates and a small pond.\n")
     (folder / "dam.txt").write_bytes("The Silver Lake dam was completed in 1965.\n"
                                      .encode("utf-16"))
     report = ingest([folder, park], make_settings(tmp_path), embedder)
