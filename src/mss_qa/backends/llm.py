@@ -324,8 +324,8 @@ class OpenAICompatible:
         finally:
             pieces.close()
 
-    def _first_token(self, messages: list[Message]) -> tuple[dict[str, float], str]:
-        """The probabilities of the likeliest first tokens (stripped), and the token chosen."""
+    def _first_token(self, messages: list[Message]) -> dict[str, float]:
+        """The probabilities of the likeliest first tokens (stripped)."""
         from openai.types.chat import ChatCompletion
 
         response = self._create(
@@ -350,10 +350,10 @@ class OpenAICompatible:
         for candidate in choice.logprobs.content[0].top_logprobs:
             token = candidate.token.strip()
             probabilities[token] = probabilities.get(token, 0.0) + math.exp(candidate.logprob)
-        return probabilities, (choice.message.content or "").strip()
+        return probabilities
 
     def yes_probability(self, messages: list[Message]) -> float:
-        probabilities, _ = self._first_token(messages)
+        probabilities = self._first_token(messages)
         yes = sum(p for token, p in probabilities.items() if token.lower() == "yes")
         no = sum(p for token, p in probabilities.items() if token.lower() == "no")
         if yes + no == 0.0:
@@ -361,7 +361,7 @@ class OpenAICompatible:
         return yes / (yes + no)
 
     def token_probability(self, messages: list[Message], word: str) -> float:
-        probabilities, _ = self._first_token(messages)
+        probabilities = self._first_token(messages)
         target = word.strip()
         # Like the local backend, the probability of the token that starts `word` exactly
         # (case included): a prefix of at least three letters ("NON" of "NONE"), so that "NO"
