@@ -106,3 +106,22 @@ def test_a_pronoun_subject_with_nothing_to_refer_to_is_found() -> None:
     for named in ("When did Ruto visit Haiti?", "What did the officers say when they arrived?",
                   "How many officers did Kenya send?"):
         assert unresolved_reference(named) is None
+
+
+def test_he_or_she_is_not_taken_for_a_thing_the_previous_question_asked_about() -> None:
+    history = [*MINISTER, {"role": "user", "content": "What is the population of Kenya?"},
+               {"role": "assistant", "content": "The sources don't say."}]
+    # Not "When did the population of Kenya visit Haiti?": left to be refused as unnamed.
+    assert standalone_question("When did he visit Haiti?", history) == "When did he visit Haiti?"
+    # "it" may still be the thing.
+    assert standalone_question("When was it counted?", history) == (
+        "When was the population of Kenya counted?")
+
+
+def test_a_question_that_names_nothing_is_found() -> None:
+    from mss_qa.followup import asks_nothing
+
+    for empty in ("Why?", "How so?", "Why is that?", "What about it?"):
+        assert asks_nothing(empty), empty
+    for named in ("Why did Kenya send police?", "Who is Murkomen?"):
+        assert not asks_nothing(named)

@@ -87,6 +87,14 @@ def test_a_repeated_question_is_answered_from_memory(small_pipeline: Pipeline) -
     assert pipeline.remembered(question) is None
 
 
+def test_a_question_that_names_nothing_is_refused_without_guessing(
+    small_pipeline: Pipeline,
+) -> None:
+    answer = small_pipeline.ask("Why?")
+    assert answer.status == "insufficient" and not answer.citations
+    assert "does not say what it asks about: ask it in full" in answer.reason
+
+
 @pytest.mark.parametrize("question", ["When did he visit Haiti?", "What is his role?",
                                       "How many officers did they send?"])
 def test_a_question_about_an_unnamed_he_or_they_is_not_guessed_at(

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from mss_qa.lexicon import MONTHS, WEEKDAYS
+from mss_qa.retrieve import tokenize
 
 _WH = r"(?:who|whom|whose|what|which|when|where|why|how(?:\s+(?:many|much|long|old|often))?)"
 _AUX = (
@@ -33,6 +34,7 @@ _CONNECTIVE = re.compile(
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its)\b", re.IGNORECASE)
 _PERSONAL = {"he", "she", "him", "his", "her", "hers", "they", "them", "their", "theirs"}
 _POSSESSIVE = {"his", "hers", "their", "theirs", "its"}
+_ONE_PERSON = {"he", "she", "him", "his", "her", "hers"}
 _BE = {"is", "are", "was", "were", "'s", "’s"}
 _DETERMINER = {"the", "a", "an", "this", "that", "these", "those"}
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -90,12 +92,22 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     word = pronoun.group(1).lower()
     name = _short_name(previous_answer)
     referent = name if word in _PERSONAL and name else _subject(previous_question)
-    if not referent:
+    if not referent or (not name and word in _ONE_PERSON
+                        and not _about_someone(previous_question, referent)):
+        # "he" is no "population of Kenya": left as it is, the question is refused as not
+        # saying who it means.
         return text
     following = text[pronoun.end() :]
     possessive = word in _POSSESSIVE or (word == "her" and bool(re.match(r"\s+[a-z]", following)))
     replacement = referent + ("'s" if possessive else "")
     return text[: pronoun.start()] + replacement + following
+
+
+def _about_someone(question: str, subject: str) -> bool:
+    """The previous question asked about a person ("Who is the mission's spokesperson?") or
+    its subject is a name or title ("Kenya's Interior Minister"), so "he" or "she" can be it."""
+    return question.lstrip().lower().startswith(("who ", "whom ", "whose ")) or (
+        subject[:1].isupper())
 
 
 def _fill_ellipsis(fragment: str, previous_question: str) -> str:
@@ -187,3 +199,8 @@ def unresolved_reference(question: str) -> str | None:
     passages happen to name."""
     match = _PRONOUN_SUBJECT.match(question)
     return match.group("pronoun") if match else None
+
+
+def asks_nothing(question: str) -> bool:
+    """The question names nothing to ask about: "Why?", "How so?", "Why is that?"."""
+    return not tokenize(question)

@@ -15,7 +15,7 @@ from mss_qa.answer import insufficient, warm_up
 from mss_qa.backends.embedders import Embedder, load_embedder
 from mss_qa.backends.llm import LLM, load_llm
 from mss_qa.errors import InvalidQuestionError, MssQaError
-from mss_qa.followup import unresolved_reference
+from mss_qa.followup import asks_nothing, unresolved_reference
 from mss_qa.index import LoadedIndex, load_index
 from mss_qa.retrieve import HybridRetriever
 from mss_qa.settings import Settings
@@ -107,10 +107,12 @@ class Pipeline:
             return remembered
         started = time.perf_counter()
         pronoun = unresolved_reference(text)
-        if pronoun is not None:
+        if pronoun is not None or asks_nothing(text):
+            missing = (f"who or what “{pronoun}” is: ask again with the name"
+                       if pronoun is not None else "what it asks about: ask it in full")
             result = insufficient(
-                text, [], f"The question does not say who or what “{pronoun}” is: ask again "
-                "with the name (in a conversation, a follow-up is read with the answer before).")
+                text, [], f"The question does not say {missing} (in a conversation, a "
+                "follow-up is read with the answer before).")
             result.timings["total_s"] = time.perf_counter() - started
             return result
         ranked = self.retriever.retrieve(text, k + self.settings.conflict_candidates)
