@@ -189,6 +189,18 @@ def test_a_fault_after_a_stream_began_arrives_as_an_error_event(
     assert '"InternalError"' in text and text.rstrip().endswith("data: [DONE]")
 
 
+def test_chat_text_parts_are_joined_as_words(client: TestClient) -> None:
+    parts = [{"type": "text", "text": "Who is Kenya's Interior"}, {"type": "input_text",
+             "text": "Minister?"}, {"type": "image_url", "image_url": {"url": "x"}}]
+    response = client.post("/v1/chat/completions",
+                           json={"messages": [{"role": "user", "content": parts}]})
+    assert response.status_code == 200, response.text
+    assert response.json()["mss_qa"]["question"] == MINISTER
+    untyped = client.post("/v1/chat/completions", json={
+        "messages": [{"role": "user", "content": [{"text": MINISTER}]}]})
+    assert untyped.json()["mss_qa"]["question"] == MINISTER
+
+
 def test_a_follow_up_is_answered_as_a_standalone_question(client: TestClient) -> None:
     history = [
         {"role": "user", "content": "Who leads the Kenyan police in Haiti?"},

@@ -155,6 +155,9 @@ class FeedbackRequest(BaseModel):
     comment: Text = Field("", max_length=2000)
 
 
+_TEXT_PARTS = ("text", "input_text")
+
+
 class ChatMessage(BaseModel):
     """An OpenAI chat message; content as text or as a list of text parts."""
 
@@ -166,16 +169,20 @@ class ChatMessage(BaseModel):
     def _parts_are_unicode(cls, content: object) -> object:
         if isinstance(content, list):
             for part in content:
-                if part.get("type") == "text" and not isinstance(part.get("text"), str):
+                if (part.get("type", "text") in _TEXT_PARTS and "text" in part
+                        and not isinstance(part["text"], str)):
                     raise ValueError("a text part's text must be a string")
                 if isinstance(part.get("text"), str):
                     _unicode_text(part["text"])
         return content
 
     def text(self) -> str:
-        """The message's text, whichever form the content came in."""
+        """The message's text, whichever form the content came in: text parts ("text", or
+        "input_text" as newer clients write them, or a part with text and no type) joined by
+        a space, so that words split across parts stay apart."""
         if isinstance(self.content, list):
-            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+            return " ".join(str(p["text"]) for p in self.content
+                            if p.get("type", "text") in _TEXT_PARTS and "text" in p)
         return self.content or ""
 
 
