@@ -80,6 +80,10 @@ _TABLE_ROW = re.compile(r"^\|.*\|$")
 _TABLE_RULE = re.compile(r"^\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 
 BlockKind = Literal["prose", "heading", "field", "item", "row"]
+# A heading or a list item's last (or only) piece is content however short ("## Version
+# 2.0", "* `git`"), and so is a table row of two cells or more ("| Platforms | 9 |"); other
+# text needs three words.
+_MIN_WORDS: dict[BlockKind, int] = {"item": 1, "heading": 1, "row": 2}
 
 
 def is_field_line(text: str) -> bool:
@@ -226,11 +230,8 @@ def _sentences(document: Document) -> list[tuple[Span, BlockKind]]:
                     continue
                 spans.extend((span, kind) for span in _make_span(document, start, match.end()))
                 start = match.end()
-        # A heading or a list item's last (or only) piece is content however short: "## Version
-        # 2.0", "* `git`"; so is a table row of two cells or more ("| Platforms | 9 |").
-        min_words = {"item": 1, "heading": 1, "row": 2}.get(kind, 3)
-        spans.extend((span, kind) for span in _make_span(document, start, block_end,
-                                                         min_words=min_words))
+        spans.extend((span, kind) for span in _make_span(
+            document, start, block_end, min_words=_MIN_WORDS.get(kind, 3)))
     return spans
 
 

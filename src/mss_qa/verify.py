@@ -654,8 +654,8 @@ def describes_another_country(question: str, claim: str, cited_text: str) -> boo
     it ends the clause ("the total number of Kenyan police officers deployed in Haiti to
     400" does not answer "How many police officers does Haiti have?"), or the three after
     the figure before it for "N more" ("600 Kenya police officers ... and 200 more"). The
-    country the question places things in does not count, and a question that names no other ("How
-    many officers are in Haiti?") asks about no nationality."""
+    country the question places things in does not count, and a question that names no
+    other ("How many officers are in Haiti?") asks about no nationality."""
     asked = _unplaced_countries(question)
     if not asked:
         return False

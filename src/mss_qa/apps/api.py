@@ -155,7 +155,10 @@ class FeedbackRequest(BaseModel):
     comment: Text = Field("", max_length=2000)
 
 
-_TEXT_PARTS = ("text", "input_text")
+def _is_text_part(part: dict[str, Any]) -> bool:
+    """A content part that carries text: type "text", "input_text" (as newer clients write
+    it), or no type but a text."""
+    return part.get("type", "text") in ("text", "input_text") and "text" in part
 
 
 class ChatMessage(BaseModel):
@@ -169,20 +172,17 @@ class ChatMessage(BaseModel):
     def _parts_are_unicode(cls, content: object) -> object:
         if isinstance(content, list):
             for part in content:
-                if (part.get("type", "text") in _TEXT_PARTS and "text" in part
-                        and not isinstance(part["text"], str)):
+                if _is_text_part(part) and not isinstance(part["text"], str):
                     raise ValueError("a text part's text must be a string")
                 if isinstance(part.get("text"), str):
                     _unicode_text(part["text"])
         return content
 
     def text(self) -> str:
-        """The message's text, whichever form the content came in: text parts ("text", or
-        "input_text" as newer clients write them, or a part with text and no type) joined by
+        """The message's text, whichever form the content came in: its text parts joined by
         a space, so that words split across parts stay apart."""
         if isinstance(self.content, list):
-            return " ".join(str(p["text"]) for p in self.content
-                            if p.get("type", "text") in _TEXT_PARTS and "text" in p)
+            return " ".join(str(p["text"]) for p in self.content if _is_text_part(p))
         return self.content or ""
 
 
