@@ -17,7 +17,7 @@ from mss_qa.ingest import html_to_text
 from mss_qa.pipeline import Pipeline
 from mss_qa.settings import Settings
 from mss_qa.types import Document
-from tests.conftest import make_settings
+from tests.conftest import make_settings, write_folder
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -281,7 +281,7 @@ def test_the_cli_shows_progress_rates_and_a_summary(tmp_path: Path) -> None:
         (folder / f"page{i}.html").write_text(
             f"<html><body><p>Page {i} reports that the library opened {i + 2} new rooms.</p>"
         )
-    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    (folder / "notes.doc").write_bytes(b"\xd0\xcf\x11\xe0")  # legacy Word: not read
     env = {**os.environ, "MSS_QA_INDEX_DIR": str(tmp_path / "index"),
            "MSS_QA_COLLECTION": "cli-docs"}
     result = subprocess.run([sys.executable, "-m", "mss_qa.apps.cli", "ingest", str(folder)],
@@ -289,7 +289,7 @@ def test_the_cli_shows_progress_rates_and_a_summary(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "file/s" in result.stderr and "chunks/s" in result.stderr
     assert "added 7, changed 0, unchanged 0, removed 0, skipped 1" in result.stderr
-    assert f"skipped {folder / 'notes.docx'}: unsupported file type .docx" in result.stderr
+    assert f"skipped {folder / 'notes.doc'}: unsupported file type .doc" in result.stderr
 
 
 def ingest_notes(tmp_path: Path, embedder: Embedder, text: str, collection: str,
@@ -382,3 +382,80 @@ def test_the_chunk_that_opens_a_section_is_found_for_what_its_heading_says(
     assert ranked[0].chunk.sentences[0].text == "Version 3.0 (14 March 2025)"
     assert ranked[0].chunk.heading is None
     assert all(e.chunk.sentences[0].text == "Version 3.0 (14 March 2025)" for e in ranked)
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_word_document_keeps_its_headings_lists_and_table_rows(
+    tmp_path: Path, small_pipeline: Pipeline
+) -> None:
+    # Written by python-docx with Word's default template: styles, not direct formatting,
+    # make its headings and bullets, and its table has a header row.
+    folder = write_folder(tmp_path / "word", {})
+    (folder / "northgate.docx").write_bytes((DATA / "northgate.docx").read_bytes())
+    settings = make_settings(tmp_path, collection="word")
+    assert ingest([folder], settings, small_pipeline.embedder).added == ["northgate.docx"]
+    stored = assert_offsets_round_trip(settings, "northgate.docx")
+    assert stored == (
+        "# Northgate Station Renovation\n\n"
+        "The renovation of Northgate Station began in March 2023 and is due to finish in "
+        "2026.\n\n"
+        "The project manager is Daniel Ferré, who reports to the city transport board.\n\n"
+        "## Key facts\n\n"
+        "| Item | Value |\n\n| Chief architect | Lena Strom |\n\n| Daily passengers | 58,000 |\n\n"
+        "- New escalators on every platform\n\n- A second entrance on Elm Street\n\n"
+        "Work stops during the winter holidays. Trains keep running throughout.\n")
+    pipeline = Pipeline(settings, embedder=small_pipeline.embedder, llm=small_pipeline.llm)
+    answer = pipeline.ask("Who is the project manager of the Northgate Station renovation?")
+    assert answer.status == "answered" and "Daniel Ferré" in answer.answer, answer.reason
+    assert answer.citations[0].source == "northgate.docx"
+    assert stored[answer.citations[0].start:answer.citations[0].end] == answer.citations[0].quote
+
+
+def _docx(document_xml: bytes, name: str = "word/document.xml") -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(name, document_xml)
+    return buffer.getvalue()
+
+
+def test_unreadable_word_documents_are_skipped_with_reasons(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mss_qa.ingest
+
+    body = (b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+            b'main"><w:body>%s</w:body></w:document>')
+    text = b"<w:p><w:r><w:t>The ferry sails at noon every day of the week.</w:t></w:r></w:p>"
+    folder = tmp_path / "word"
+    folder.mkdir()
+    (folder / "good.docx").write_bytes(_docx(body % text))
+    (folder / "large.docx").write_bytes(_docx(body % (text * 40)))
+    (folder / "old.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 an OLE file, as Word "
+                                      b"writes an encrypted document")
+    (folder / "other.docx").write_bytes(_docx(b"<x/>", name="content.xml"))
+    (folder / "cut.docx").write_bytes(_docx(body % text)[:-40])
+    (folder / "entities.docx").write_bytes(_docx(
+        b'<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">]>'
+        + body % b"<w:p><w:r><w:t>&a;</w:t></w:r></w:p>"))
+    (folder / "broken.docx").write_bytes(_docx(body % b"<w:p><w:r>"))
+    (folder / "blank.docx").write_bytes(_docx(body % b"<w:p/><w:tbl><w:tr><w:tc><w:p/></w:tc>"
+                                                     b"</w:tr></w:tbl>"))
+    monkeypatch.setattr(mss_qa.ingest, "MAX_DOCX_XML_BYTES", 2000)
+    report = ingest([folder], make_settings(tmp_path), embedder)
+    assert report.added == ["good.docx"]
+    reasons = {s.path.name: s.reason for s in report.skipped}
+    assert reasons.pop("large.docx") == "its text part is larger than 2000 bytes"
+    assert reasons.pop("old.docx").startswith("not a readable .docx file: File is not a zip")
+    assert reasons.pop("cut.docx").startswith("not a readable .docx file")
+    assert reasons.pop("broken.docx").startswith("not a readable .docx file: mismatched tag")
+    assert reasons == {
+        "other.docx": "not a Word document (no word/document.xml inside)",
+        "entities.docx": "not a readable .docx file: its XML declares entities",
+        "blank.docx": "no text found",
+    }

@@ -1,8 +1,9 @@
 """Read source files into Documents.
 
-Plain text (.txt, .md) is kept exactly as decoded from disk. HTML and PDF files are reduced to
-their text first; that extracted text is the Document (and the copy stored beside the index),
-so every citation's offsets point into text that can be shown and checked verbatim.
+Plain text (.txt, .md) is kept exactly as decoded from disk. HTML, PDF and Word (.docx) files
+are reduced to their text first; that extracted text is the Document (and the copy stored
+beside the index), so every citation's offsets point into text that can be shown and checked
+verbatim.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 from mss_qa.types import Document
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -277,10 +279,109 @@ def _pdf_text(raw: bytes) -> str:
     return text + "\n"
 
 
+# The XML of a .docx's text, uncompressed: far above any real document's, far below what a
+# small archive built to expand without end would take.
+MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_WORD_HEADING = re.compile(r"(?:heading|title)\s*(\d)?", re.IGNORECASE)
+
+
+def _docx_text(raw: bytes) -> str:
+    """The text of a Word document, as the HTML reader writes a page: one paragraph per
+    block, headings "# ", list items "- ", table rows "| a | b |"."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            try:
+                part = archive.getinfo("word/document.xml")
+            except KeyError:
+                raise Unusable("not a Word document (no word/document.xml inside)") from None
+            if part.file_size > MAX_DOCX_XML_BYTES:
+                raise Unusable(f"its text part is larger than {_size(MAX_DOCX_XML_BYTES)}")
+            with archive.open(part) as stream:
+                xml = stream.read(MAX_DOCX_XML_BYTES + 1)
+    except Unusable:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError,
+            OSError, EOFError, ValueError) as exc:
+        # RuntimeError: encrypted; NotImplementedError: a compression zipfile lacks.
+        raise Unusable(f"not a readable .docx file: {exc}") from exc
+    if len(xml) > MAX_DOCX_XML_BYTES:
+        raise Unusable(f"its text part is larger than {_size(MAX_DOCX_XML_BYTES)}")
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # never in Word's own output
+        raise Unusable("not a readable .docx file: its XML declares entities")
+    try:
+        body = ElementTree.fromstring(xml).find(f"{_W}body")
+    except ElementTree.ParseError as exc:
+        raise Unusable(f"not a readable .docx file: {exc}") from exc
+    if body is None:
+        raise Unusable("not a readable .docx file: no document body")
+    blocks: list[str] = []
+    for element in body:
+        if element.tag == f"{_W}p":
+            blocks.append(_docx_paragraph(element))
+        elif element.tag == f"{_W}tbl":
+            blocks += _docx_rows(element)
+    text = "\n\n".join(block for block in blocks if block.strip())
+    if not text:
+        raise Unusable("no text found")
+    return text + "\n"
+
+
+def _docx_paragraph(paragraph: ElementTree.Element) -> str:
+    text = " ".join(_docx_runs(paragraph).split())
+    properties = paragraph.find(f"{_W}pPr")
+    if not text or properties is None:
+        return text
+    style_tag = properties.find(f"{_W}pStyle")
+    style = style_tag.get(f"{_W}val", "") if style_tag is not None else ""
+    heading = _WORD_HEADING.fullmatch(style)
+    outline = properties.find(f"{_W}outlineLvl")
+    if heading is not None:
+        level = int(heading.group(1) or 1)
+    elif outline is not None and outline.get(f"{_W}val", "") in tuple("012345678"):
+        level = int(outline.get(f"{_W}val", "0")) + 1  # 9 is Word's "body text"
+    else:
+        # A numbered or bulleted paragraph: numbering of its own, or from a list style.
+        listed = properties.find(f"{_W}numPr") is not None or style.lower().startswith("list")
+        return f"- {text}" if listed else text
+    return f"{'#' * min(max(level, 1), 6)} {text}"
+
+
+def _docx_runs(element: ElementTree.Element) -> str:
+    """The visible text under `element`, in order: text, tabs and breaks as spaces; deleted
+    text, field codes and the fallback copy of drawn text boxes left out."""
+    pieces = []
+    for child in element:
+        if child.tag == f"{_W}t":
+            pieces.append(child.text or "")
+        elif child.tag in (f"{_W}tab", f"{_W}br", f"{_W}cr"):
+            pieces.append(" ")
+        elif child.tag != _FALLBACK:
+            pieces.append(_docx_runs(child))
+    return "".join(pieces)
+
+
+def _docx_rows(table: ElementTree.Element) -> list[str]:
+    """Each row of a table (and of tables inside it) as "| a | b |"."""
+    rows = []
+    for row in table.iter(f"{_W}tr"):
+        cells = [" ".join(" ".join(_docx_runs(p).split())
+                          for p in cell.iter(f"{_W}p")).strip()
+                 for cell in row.findall(f"{_W}tc")]
+        if any(cells):
+            rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
 _EXTRACTORS: dict[str, Callable[[bytes], str]] = {
     ".txt": _plain_text,
     ".md": _plain_text,
     ".html": _html_text,
     ".htm": _html_text,
     ".pdf": _pdf_text,
+    ".docx": _docx_text,
 }

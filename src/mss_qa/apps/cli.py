@@ -49,8 +49,8 @@ def main() -> None:
 def ingest(paths: tuple[Path, ...], collection: str | None) -> None:
     """Index PATHS (files or folders; default: seeds/) so the collection holds exactly them.
 
-    Reads .txt, .md, .html/.htm and .pdf files; other, unreadable, empty or oversized files
-    are skipped and listed with the reason in the summary."""
+    Reads .txt, .md, .html/.htm, .pdf and .docx files; other, unreadable, empty or oversized
+    files are skipped and listed with the reason in the summary."""
     from mss_qa.backends.embedders import load_embedder
     from mss_qa.index import ingest as run_ingest
 
