@@ -52,6 +52,16 @@ def test_a_plain_answer_has_no_notice_and_escapes_html() -> None:
     assert "mss-notice" not in html and "&lt;b&gt;Murkomen&lt;/b&gt; \\[1\\]" in html
 
 
+def test_each_part_of_a_question_that_asked_several_things_gets_its_own_line() -> None:
+    html = render_answer(contract(
+        answer="Who? Otunga [1]\nWhen? The sources don't say.", citations=CITATIONS[:1],
+        parts=[{"question": "Who?", "status": "answered", "answer": "Otunga [1]"},
+               {"question": "When?", "status": "insufficient",
+                "answer": "The sources don't say."}]))
+    assert html.startswith("*Who?* Otunga \\[1\\]\n\n*When?* The sources don't say.")
+    assert "**[1]** “700,000 \\*displaced\\*” — *a.txt*" in html
+
+
 def test_the_article_marks_exactly_the_quoted_span() -> None:
     html = render_source("a.txt", "Before <the> quote & after", 7, 12)
     assert f'<mark id="{HIGHLIGHT_ID}">&lt;the&gt;</mark>' in html

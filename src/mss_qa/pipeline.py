@@ -14,8 +14,9 @@ from mss_qa.answer import answer as answer_stage
 from mss_qa.answer import insufficient, warm_up
 from mss_qa.backends.embedders import Embedder, load_embedder
 from mss_qa.backends.llm import LLM, load_llm
+from mss_qa.compound import combine, split_compound
 from mss_qa.errors import InvalidQuestionError, MssQaError
-from mss_qa.followup import asks_nothing, unresolved_reference
+from mss_qa.followup import asks_nothing, standalone_question, unresolved_reference
 from mss_qa.index import LoadedIndex, load_index
 from mss_qa.retrieve import HybridRetriever
 from mss_qa.settings import Settings
@@ -105,6 +106,9 @@ class Pipeline:
         remembered = self._recall(text, k)
         if remembered is not None:
             return remembered
+        parts = split_compound(text)
+        if len(parts) > 1:
+            return self._ask_parts(text, parts, k, on_token)
         started = time.perf_counter()
         pronoun = unresolved_reference(text)
         if pronoun is not None or asks_nothing(text):
@@ -138,6 +142,25 @@ class Pipeline:
         result.retrieved = evidence
         result.timings["retrieve_s"] = retrieve_s
         result.timings["total_s"] = time.perf_counter() - started
+        self._remember(text, k, result)
+        return result
+
+    def _ask_parts(self, text: str, parts: list[str], k: int,
+                   on_token: Callable[[str], None] | None) -> Answer:
+        """Each part of a question that asks several things, a later part read as a follow-up
+        to the parts before it, then one answer for all."""
+        history: list[dict[str, str]] = []
+        answers: list[Answer] = []
+        for part in parts:
+            if answers and on_token is not None:
+                on_token("\n")
+            question = standalone_question(part, history)
+            if len(question) > self.settings.max_question_chars:
+                question = part  # completed, it would be refused as too long
+            answers.append(self.ask(question, k, on_token))
+            history += [{"role": "user", "content": part},
+                        {"role": "assistant", "content": answers[-1].answer}]
+        result = combine(text, answers)
         self._remember(text, k, result)
         return result
 

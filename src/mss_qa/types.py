@@ -109,6 +109,21 @@ class Claim:
     alternatives: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of a question that asked several things, and its answer (citation numbers
+    are those of the whole answer)."""
+
+    question: str  # as asked on its own: a later part reads as a follow-up to the one before
+    status: Status
+    answer: str
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "status": self.status, "answer": self.answer,
+                "reason": self.reason}
+
+
 @dataclass
 class Answer:
     """The answer contract shared by the CLI, the API and the UI."""
@@ -123,6 +138,7 @@ class Answer:
     retrieved: list[Evidence] = field(default_factory=list)
     shown: list[Evidence] = field(default_factory=list)  # the passages the generator read
     none_probability: float | None = None  # the generator's first-token P("NONE")
+    parts: list[Part] = field(default_factory=list)  # a question that asked several things
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -146,4 +162,5 @@ class Answer:
                 }
                 for e in self.retrieved
             ],
+            "parts": [p.to_dict() for p in self.parts],
         }

@@ -69,6 +69,10 @@ def render_answer(answer: dict[str, Any]) -> str:
         parts = [_notice("conflict", "The sources disagree"), _markdown_text(answer["answer"])]
     else:
         parts = [_markdown_text(answer["answer"])]
+    if answer["status"] == "answered" and answer.get("parts"):
+        # A question that asked several things: each part's question (as answered) and answer.
+        parts[-1:] = ["\n\n".join(f"*{_markdown_text(p['question'])}* {_markdown_text(p['answer'])}"
+                                  for p in answer["parts"])]
     for c in answer["citations"]:
         parts.append(
             f"\n\n**[{c['n']}]** “{_markdown_text(c['quote'])}” — *{_markdown_text(c['source'])}*"

@@ -1,0 +1,123 @@
+"""Questions that ask two or three things at once, split and answered part by part.
+
+"Who is Kenya's Interior Minister and when did he visit Haiti?" retrieved as one question
+finds passages for either half, and the generator answers one of them, or neither, with
+whatever name the passages hold. Each part is asked on its own instead, a later part read as
+a follow-up to the one before (so "he" is the minister the first part found), and the
+answers are put together under one set of citation numbers.
+
+A part starts with a question word and says something of its own: "when did he arrive",
+"how many officers", "which countries sent"; "and what Rubio said" is not one ("What is the
+difference between what Ruto said and what Rubio said?" stays whole), nor is a bare "and
+when?".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from mss_qa.answer import NOT_IN_SOURCES
+from mss_qa.types import Answer, Citation, Conflict, ConflictClaim, Evidence, Part
+
+MAX_PARTS = 3
+_MIN_WORDS = 3
+
+_AUX = (r"(?:is|are|was|were|does|do|did|has|have|had|will|would|can|could|should|may|"
+        r"might|must)")
+_PRONOUN = r"(?:he|she|they|it|we|you|i)"
+# The opening of a part that stands as a question: a question word and an auxiliary ("when
+# did", "what is"), "how" and what it measures, or "who"/"which" and a lower-case word
+# ("who commands", "which countries") that is not a pronoun.
+_PART_OPENING = (rf"(?:(?:who|whom|whose|what|which|when|where|why|how)\s+{_AUX}\b"
+                 r"|how\s+(?:many|much|long|old|often|far)\b"
+                 rf"|(?:who|which|when|where)\s+(?!{_PRONOUN}\b)[a-z]+\b)")
+# Where one part ends and the next begins: ", and" / "and" / ";" / "? " before a part's
+# opening.
+_JOIN = re.compile(rf"(?:\s*,?\s+and\s+(?:also\s+)?|\s*;\s*|\?\s+)(?={_PART_OPENING})",
+                   re.IGNORECASE)
+_STARTS_AS_QUESTION = re.compile(
+    rf"^\s*(?:who|whom|whose|what|which|when|where|why|how|{_AUX})\b", re.IGNORECASE)
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def split_compound(question: str) -> list[str]:
+    """The parts of a question that asks several things, each ending with "?"; a question
+    that asks one thing (or more than `MAX_PARTS`) comes back alone."""
+    if not _STARTS_AS_QUESTION.match(question):
+        return [question]
+    parts: list[str] = []
+    at = 0
+    for join in _JOIN.finditer(question):
+        parts.append(question[at:join.start()])
+        at = join.end()
+    parts.append(question[at:])
+    parts = [p.strip(" ,;?") for p in parts]
+    if (len(parts) == 1 or len(parts) > MAX_PARTS
+            or any(len(p.split()) < _MIN_WORDS for p in parts)):
+        return [question]
+    return [p[:1].upper() + p[1:] + "?" for p in parts]
+
+
+def combine(question: str, parts: list[Answer]) -> Answer:
+    """One answer from the answers to each part: each part's question and answer on a line
+    of its own, citations numbered across all parts (a quote cited twice keeps one number).
+    Answered when any part is, an unanswered part saying that the sources don't say;
+    otherwise refused as a whole, each part's reason given."""
+    citations: list[Citation] = []
+    conflicts: list[Conflict] = []
+    shown: list[Part] = []
+    for part in parts:
+        numbers = {c.n: _cite(citations, c) for c in part.citations}
+        text = _renumbered(part.answer, numbers)
+        shown.append(Part(part.question, part.status, text, part.reason))
+        conflicts += [Conflict(c.topic, tuple(ConflictClaim(claim.text, numbers[claim.citation])
+                                              for claim in c.claims))
+                      for c in part.conflicts]
+    timings: dict[str, float] = {}
+    for part in parts:
+        for key, seconds in part.timings.items():
+            timings[key] = timings.get(key, 0.0) + seconds
+    probabilities = [p.none_probability for p in parts if p.none_probability is not None]
+    answered = any(p.status == "answered" for p in parts)
+    reasons = [f"Part {i} ({p.question}): {p.reason}" for i, p in enumerate(parts, start=1)
+               if p.reason]
+    return Answer(
+        question=question,
+        status="answered" if answered else "insufficient",
+        answer="\n".join(f"{p.question} {p.answer}" for p in shown) if answered
+        else NOT_IN_SOURCES,
+        citations=citations,
+        conflicts=conflicts,
+        reason=" ".join(reasons),
+        timings=timings,
+        retrieved=_distinct(e for p in parts for e in p.retrieved),
+        shown=_distinct(e for p in parts for e in p.shown),
+        none_probability=max(probabilities) if probabilities else None,
+        parts=shown,
+    )
+
+
+def _renumbered(text: str, numbers: dict[int, int]) -> str:
+    return _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", text)
+
+
+def _cite(citations: list[Citation], citation: Citation) -> int:
+    for existing in citations:
+        if (existing.source, existing.start, existing.end) == (
+                citation.source, citation.start, citation.end):
+            return existing.n
+    n = len(citations) + 1
+    citations.append(Citation(n, citation.source, citation.start, citation.end,
+                              citation.quote, citation.support))
+    return n
+
+
+def _distinct(evidence: Iterable[Evidence]) -> list[Evidence]:
+    seen: set[str] = set()
+    kept = []
+    for item in evidence:
+        if item.chunk.id not in seen:
+            seen.add(item.chunk.id)
+            kept.append(item)
+    return kept
