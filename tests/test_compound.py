@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mss_qa.compound import combine, split_compound
+from mss_qa.compound import combine, split_compound, without_preamble
 from mss_qa.pipeline import Pipeline
 from mss_qa.types import Answer, Citation, Conflict, ConflictClaim
 from tests.test_pipeline import assert_citations_verbatim
@@ -48,6 +48,26 @@ def test_a_question_asking_several_things_is_split(question: str, parts: list[st
 )
 def test_a_question_asking_one_thing_is_left_whole(question: str) -> None:
     assert split_compound(question) == [question]
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        ("I'm writing a report on Haiti. Who is Kenya's Interior Minister?",
+         "Who is Kenya's Interior Minister?"),
+        ("Hi! I am a student. Please help. When did the officers land?",
+         "When did the officers land?"),
+        ("Thanks. What about Jamaica?", "What about Jamaica?"),
+        # A sentence that says something else may be what the question refers to.
+        ("Kenya sent 400 officers. How many more did it promise?",
+         "Kenya sent 400 officers. How many more did it promise?"),
+        ("I wonder who leads the mission?", "I wonder who leads the mission?"),
+        ("Hello. Tell me who leads the mission.", "Hello. Tell me who leads the mission."),
+    ],
+)
+def test_sentences_about_the_asker_before_a_question_are_dropped(message: str,
+                                                                 question: str) -> None:
+    assert without_preamble(message) == question
 
 
 def _answer(question: str, text: str, *quotes: tuple[str, int, int],
@@ -106,3 +126,10 @@ def test_each_part_is_answered_and_a_later_one_reads_the_earlier_answer(
     assert answer.answer.startswith("Who is Kenya's Interior Minister? ")
     assert_citations_verbatim(answer)
     assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
+
+
+def test_a_sentence_about_the_asker_is_not_asked(small_pipeline: Pipeline) -> None:
+    answer = small_pipeline.ask(
+        "I'm writing a report on Haiti. Who is Kenya's Interior Minister?")
+    assert answer.question == "Who is Kenya's Interior Minister?"
+    assert answer.status == "answered" and "Murkomen" in answer.answer

@@ -1,4 +1,10 @@
-"""Questions that ask two or three things at once, split and answered part by part.
+"""Messages of more than one sentence: what they ask.
+
+A sentence about the asker before the question ("I'm writing a report on Haiti. Who is
+Kenya's Interior Minister?") is no part of it: its words only pull retrieval away, and it
+is dropped.
+
+Questions that ask two or three things at once are split and answered part by part.
 
 "Who is Kenya's Interior Minister and when did he visit Haiti?" retrieved as one question
 finds passages for either half, and the generator answers one of them, or neither, with
@@ -39,6 +45,25 @@ _JOIN = re.compile(rf"(?:\s*,?\s+and\s+(?:also\s+)?|\s*;\s*|\?\s+)(?={_PART_OPEN
 _STARTS_AS_QUESTION = re.compile(
     rf"^\s*(?:who|whom|whose|what|which|when|where|why|how|{_AUX})\b", re.IGNORECASE)
 _MARKER = re.compile(r"\[(\d+)\]")
+
+
+# A sentence about the asker, or a greeting: first person, "please", "hi", "thanks".
+_ABOUT_ASKER = re.compile(
+    r"^(?:i|i['’]m|i['’]ve|i['’]d|i['’]ll|we|we['’]re|we['’]ve|my|our|me|us|please|hi|"
+    r"hello|hey|thanks|thank you|good (?:morning|afternoon|evening))\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=\S)")
+
+
+def without_preamble(question: str) -> str:
+    """The question less the sentences before it that are about the asker or greet ("Hi!
+    I'm writing a report. Who leads the mission?" -> "Who leads the mission?"); a message
+    whose earlier sentences say anything else is kept whole (they may say what "it" is)."""
+    sentences = _SENTENCE_END.split(question.strip())
+    if len(sentences) < 2 or not _STARTS_AS_QUESTION.match(sentences[-1]):
+        return question
+    if all(_ABOUT_ASKER.match(s) for s in sentences[:-1]):
+        return sentences[-1]
+    return question
 
 
 def split_compound(question: str) -> list[str]:

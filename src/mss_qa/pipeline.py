@@ -14,7 +14,8 @@ from mss_qa.answer import answer as answer_stage
 from mss_qa.answer import insufficient, warm_up
 from mss_qa.backends.embedders import Embedder, load_embedder
 from mss_qa.backends.llm import LLM, load_llm
-from mss_qa.compound import combine, split_compound
+from mss_qa.casing import Casing, lacks_case
+from mss_qa.compound import combine, split_compound, without_preamble
 from mss_qa.errors import InvalidQuestionError, MssQaError
 from mss_qa.followup import asks_nothing, standalone_question, unresolved_reference
 from mss_qa.index import LoadedIndex, load_index
@@ -84,9 +85,21 @@ class Pipeline:
             fusion=s.fusion,
         )
 
+    @cached_property
+    def casing(self) -> Casing:
+        return Casing(c.text for c in self.index.chunks)
+
+    def read_question(self, question: object) -> str:
+        """The question as asked: checked and cleaned (`clean_question`), a sentence about
+        the asker before it dropped, and when typed without capitals (or in capitals only)
+        given the collection's ("who is the president of haiti" -> "Who is the President of
+        Haiti")."""
+        text = without_preamble(clean_question(question, self.settings.max_question_chars))
+        return self.casing.restore(text) if lacks_case(text) else text
+
     def load(self) -> None:
         """Load everything (and prime the generator's prompt cache) before the first question."""
-        _ = self.retriever
+        _ = self.retriever, self.casing
         warm_up(self.llm)
 
     def source_text(self, source: str) -> str:
@@ -165,7 +178,7 @@ class Pipeline:
         return result
 
     def _checked(self, question: object, top_k: int | None) -> tuple[str, int]:
-        text = clean_question(question, self.settings.max_question_chars)
+        text = self.read_question(question)
         k = top_k if top_k is not None else self.settings.top_k
         if not 1 <= k <= 9:
             raise InvalidQuestionError("top_k must be between 1 and 9")

@@ -32,7 +32,7 @@ from mss_qa.errors import (
     SourceNotFoundError,
 )
 from mss_qa.followup import standalone_question
-from mss_qa.pipeline import Pipeline, clean_question
+from mss_qa.pipeline import Pipeline
 from mss_qa.types import Answer
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ class QAService:
         """The question, checked, with a follow-up rewritten to stand alone."""
         self.require_ready()
         limit = self.settings.max_question_chars
-        text = clean_question(question, limit)
+        text = self.pipeline.read_question(question)
         completed = standalone_question(text, history)
         if completed != text and len(completed) > limit:
             raise InvalidQuestionError(

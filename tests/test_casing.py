@@ -1,0 +1,57 @@
+"""Questions typed without capitals get the collection's, so that names read as names."""
+
+from __future__ import annotations
+
+import pytest
+
+from mss_qa.casing import Casing, lacks_case
+from mss_qa.pipeline import Pipeline
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def casing() -> Casing:
+    return Casing(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+
+
+@pytest.mark.parametrize(
+    ("typed", "restored"),
+    [
+        ("what is the population of kenya", "What is the population of Kenya"),
+        ("WHAT IS THE POPULATION OF KENYA?", "What is the population of Kenya?"),
+        ("who welcomed the 217 kenyan officers in port-au-prince?",
+         "Who welcomed the 217 Kenyan officers in Port-au-Prince?"),
+        ("which un resolution supports the mss mission", "Which UN resolution supports the MSS "
+         "mission"),
+        # A word the collection writes in lower case as often as not stays so ("mission",
+        # "multinational": 2 of 8).
+        ("How large is the multinational force?", "How large is the multinational force?"),
+    ],
+)
+def test_a_question_without_capitals_gets_the_collections(casing: Casing, typed: str,
+                                                          restored: str) -> None:
+    assert casing.restore(typed) == restored
+
+
+def test_a_question_with_its_own_capitals_is_left_as_typed(casing: Casing) -> None:
+    for typed in ("Who is the head of the Kenyan contingent?", "who is Kenya's minister",
+                  "Is the MSS mission in haiti?"):
+        assert not lacks_case(typed)
+        assert casing.restore(typed) == typed
+    assert lacks_case("Who leads the mission?") and lacks_case("WHO LEADS?")
+    assert not lacks_case("2024?")  # no letters: nothing to restore
+
+
+def test_sentence_openings_do_not_make_a_word_a_name() -> None:
+    casing = Casing(["Police arrived. The police left. Police said so in Haiti.\n"
+                     "# Police report\n“Police,” he said. The police and the police."])
+    assert casing.restore("where are the police in haiti") == "Where are the police in Haiti"
+
+
+def test_the_pipeline_reads_a_lowercase_question_with_the_collections_capitals(
+        small_pipeline: Pipeline) -> None:
+    # Typed in lower case, "kenya" was no country to the checks, and Haiti's population
+    # ("a population of over 11 million") was given as Kenya's.
+    answer = small_pipeline.ask("what is the population of kenya")
+    assert answer.question == "What is the population of Kenya"
+    assert answer.status == "insufficient", answer.answer
