@@ -275,6 +275,9 @@ def test_a_question_about_one_nationality_is_not_answered_from_another() -> None
     # ... or when the passages name it and it ends like a country's name.
     assert about_other_nationality("What is the population of Kenya?", haiti,
                                    context="Kenya’s total commitment is 1,000 officers.")
+    # A keyword question's first word is capitalised anyway: a country's name still counts.
+    assert about_other_nationality("Kenya population", haiti, context="Kenyan police arrived.")
+    assert not about_other_nationality("Haiti population", haiti)
     # Capitalised words shaped like demonyms are none ("Humanitarian", "These").
     assert not about_other_nationality(
         "What fraction of Haiti's uprooted people are minors?",
@@ -331,6 +334,18 @@ def test_a_claim_described_as_another_countrys_does_not_answer() -> None:
         "Which Haitian president was assassinated in 2021?", "Jovenel Moïse",
         "Since the 2021 assassination of President Jovenel Moïse, gangs have spread.")
     assert not describes_another_country("Who is the president of Haiti?", "Someone", ruto)
+    # A name the cited text gives no country takes the titles the collection gives it
+    # elsewhere, when the question asks who someone is.
+    plain = "To president Ruto, it was a plus for the team to fly to Haiti."
+    for question in ("Who is the current president of Haiti?", "Haiti president",
+                     "Who is the Haitian president?"):
+        assert describes_another_country(question, "Ruto", plain, context=ruto), question
+        assert not describes_another_country(question, "Ruto", plain), question
+    assert not describes_another_country("Who is the president of Kenya?", "Ruto", plain,
+                                         context=ruto)
+    # Who did something is not who someone is: the president of Kenya did visit Haiti.
+    assert not describes_another_country("Who praised the Haitian team?", "Ruto", plain,
+                                         context=ruto)
     # A figure that ends its clause is described by the clause before it; "200 more" counts
     # what the figure before it counts.
     total = ("These new arrivals will join the 200 Kenyan police officers already there, "

@@ -39,6 +39,7 @@ from mss_qa.verify import (
     calculation_readings,
     clause_around,
     content_overlap,
+    countries_named,
     derived_numbers,
     describes_another_country,
     expected_answer_type,
@@ -50,6 +51,7 @@ from mss_qa.verify import (
     literal_support,
     matches_answer_type,
     names_other_ordinal,
+    nationalities,
     number_phrases,
     numbers_in,
     relative_years,
@@ -188,8 +190,10 @@ def support_probability(claim: Claim, spans: tuple[Span, ...], question: str, ll
 
 
 def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], llm: LLM,
-                 threshold: float, documents: Callable[[str], str]) -> list[CheckedClaim]:
-    """Keep the claims whose cited text contains their facts and states them."""
+                 threshold: float, documents: Callable[[str], str],
+                 mentions: Callable[[str], str] | None = None) -> list[CheckedClaim]:
+    """Keep the claims whose cited text contains their facts and states them. `mentions`
+    gives what the collection says elsewhere of a name (see `describes_another_country`)."""
     kept = []
     expected = expected_answer_type(question)
     context = " ".join(e.chunk.text for e in evidence)
@@ -211,7 +215,9 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
                 or not states_ranking(question, cited)
                 or names_other_ordinal(question, cited)
                 or about_other_nationality(question, cited, context)
-                or describes_another_country(question, claim.text, cited)
+                or describes_another_country(
+                    question, claim.text, cited,
+                    " ".join([context, mentions(claim.text) if mentions else ""]))
                 or not any(source_names_country(span.source) for span in spans)):
             return None
         support = support_probability(claim, spans, question, llm)
@@ -350,6 +356,51 @@ def _window(text: str, phrase: str, width: int = 4) -> set[str]:
     return {t for t in before + after if not t[0].isdigit()}
 
 
+def counted_words(text: str, phrase: str) -> str:
+    """What a figure counts: the words after `phrase` in `text` up to a stop word or
+    punctuation, at most three ("about 5,000 Haitian police officers available to protect"
+    -> "Haitian police officers"); for "N more", what the figure before it counts ("600
+    Kenya police officers ... and 200 more")."""
+    at = text.find(phrase)
+    if at < 0:
+        return ""
+    following = text[at + len(phrase):].split()[:3]
+    if following and following[0].strip(",;:.").lower() in ("more", "others"):
+        earlier = number_phrases(text[:at])
+        return counted_words(text[:at], earlier[-1][0]) if earlier else ""
+    words: list[str] = []
+    for word in following:
+        bare = word.strip(",;:.”’\"'()")
+        if not bare or bare.lower() in STOPWORDS or not re.fullmatch(r"[^\W\d_][\w’'-]*", bare):
+            break
+        words.append(bare)
+        if bare != word:
+            break
+    return " ".join(words)
+
+
+def counts_something_else(candidate: str, reference: str) -> bool:
+    """A disagreeing figure counts something other than the claim (or the question) does:
+    both name what they count and share no word of it ("5,000 Haitian police officers"
+    against "747 cadets"; a nationality, "Haitians", counts people), or they name different
+    countries ("600 Kenya police officers" against "5,000 Haitian police officers")."""
+    counted, wanted = _counted_stems(candidate), _counted_stems(reference)
+    if not counted or not wanted:
+        return False
+    if not counted & wanted:
+        return True
+    countries, asked = countries_named(candidate), countries_named(reference)
+    return bool(countries and asked and not countries & asked)
+
+
+def _counted_stems(words: str) -> set[str]:
+    stems = set(tokenize(words))
+    return stems | {_PEOPLE} if nationalities(words) else stems
+
+
+_PEOPLE = tokenize("people")[0]
+
+
 def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[Evidence],
                        llm: LLM, threshold: float, documents: Callable[[str], str]
                        ) -> list[CheckedClaim]:
@@ -364,6 +415,8 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
     The best such candidate must pass the support check before it is reported.
     """
     question_terms = set(tokenize(question))
+    how_many = asked_count(question)
+    asked_things = [how_many.thing_words] if how_many else []
     found: list[CheckedClaim] = []
     checked: set[tuple[str, Span]] = set()
     for item in kept:
@@ -377,6 +430,12 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
                                      for span in item.spans
                                      for phrase, _ in number_phrases(span.text)
                                      if _ & claim_values))
+        # What the claim's figure counts, and what the question asks to count.
+        claim_counts = " ".join([*(counted_words(span.text, phrase)
+                                   for span in item.spans
+                                   for phrase, _ in number_phrases(span.text)
+                                   if _ & claim_values),
+                                 *asked_things])
         candidates = []
         for sentence in (s for e in evidence for s in e.chunk.sentences
                          if s.source not in claim_sources):
@@ -402,6 +461,11 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
         if (phrase, sentence) in checked:  # the best candidate for an earlier claim too
             continue
         checked.add((phrase, sentence))
+        # The best-described figure counting something else means no figure disagrees: the
+        # next best is described worse still (skipping to it found false disagreements).
+        if (counts_something_else(counted_words(sentence.text, written), claim_counts)
+                or describes_another_country(question, written, sentence.text)):
+            continue
         # Checked as the sentence words it ("last year"), reported with the year it means.
         support = support_probability(Claim(written, ()), (sentence,), question, llm)
         if support >= threshold:
@@ -423,6 +487,7 @@ class AskedCount:
 
     thing: frozenset[str]
     predicate: frozenset[str]
+    thing_words: str = ""  # the thing as the question words it ("haitian police officers")
 
     def said_by(self, words: set[str]) -> bool:
         """The words (a figure's clause) say most of what is said of the counted thing, or,
@@ -449,7 +514,7 @@ def asked_count(question: str) -> AskedCount | None:
         parts[-1].append(word)
     thing = frozenset(tokenize(" ".join(parts[0])))
     predicate = frozenset(tokenize(" ".join(parts[1]))) if len(parts) > 1 else frozenset()
-    return AskedCount(thing, predicate) if thing or predicate else None
+    return AskedCount(thing, predicate, " ".join(parts[0])) if thing or predicate else None
 
 
 def figure_clauses(item: CheckedClaim) -> list[set[str]]:
@@ -685,14 +750,16 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
            on_token: Callable[[str], None] | None = None,
            extra_evidence: list[Evidence] | None = None,
            conflict_threshold: float = 0.8, none_weight: float = 1.0,
-           min_relative_score: float = 0.0, widen_at_none: float = 0.1) -> Answer:
+           min_relative_score: float = 0.0, widen_at_none: float = 0.1,
+           mentions: Callable[[str], str] | None = None) -> Answer:
     """Generate, verify and compose the answer to `question` from `evidence`.
 
     The generator first sees the passages scoring at least `min_relative_score` times the
     best one's score (at least two), and all of `evidence` when its probability of answering
     NONE from those reaches `widen_at_none`. `extra_evidence` (lower-ranked passages the
     generator does not see) is searched only for figures that disagree with a verified
-    answer, and so are passages of `evidence` left unshown."""
+    answer, and so are passages of `evidence` left unshown. `mentions` gives the collection's
+    other passages naming a person (the titles they give a proposed name)."""
     if not evidence:
         return insufficient(question, evidence, "Nothing in the collection matches the question.")
     timings: dict[str, float] = {}
@@ -712,7 +779,8 @@ def answer(question: str, evidence: list[Evidence], llm: LLM, threshold: float,
     started = time.perf_counter()
     required = min(0.95, threshold + none_weight * none_probability)
     checked = keep_clear_figures(
-        question, check_claims(question, claims, evidence, llm, required, documents),
+        question, check_claims(question, claims, evidence, llm, required, documents,
+                               mentions),
         conflict_threshold)
     if checked:
         checked += find_disagreements(question, checked,

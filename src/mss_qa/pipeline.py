@@ -148,6 +148,7 @@ class Pipeline:
             none_weight=self.settings.none_penalty,
             min_relative_score=self.settings.shown_score_share,
             widen_at_none=self.settings.widen_at_none,
+            mentions=self.retriever.mentions,
         )
         if not all(verify_citation(c, self.source_text(c.source)) for c in result.citations):
             # Cannot happen unless the stored documents changed under us; never show it.

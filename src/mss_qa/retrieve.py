@@ -82,6 +82,14 @@ class BM25:
         return scores
 
 
+    def containing(self, word: str, limit: int) -> list[int]:
+        """The first `limit` texts (by index) that hold `word` (as `tokenize` reads it)."""
+        terms = tokenize(word)
+        if len(terms) != 1 or terms[0] not in self._postings:
+            return []
+        return [int(i) for i in self._postings[terms[0]][0][:limit]]
+
+
 def reciprocal_rank_fusion(
     rankings: list[list[int]], weights: list[float], k: int
 ) -> dict[int, float]:
@@ -149,6 +157,14 @@ class HybridRetriever:
         if described is None or self._source_count < 2:
             return self._ranked(question, top_k)
         return self._ranked(asked, top_k, source=self.source_about(described))
+
+    def mentions(self, name: str, limit: int = 50) -> str:
+        """The text of chunks (at most `limit`) that mention the last word of `name` (a
+        surname), for what the collection says of that person elsewhere."""
+        words = name.split()
+        if not words:
+            return ""
+        return " ".join(self.chunks[i].text for i in self._bm25.containing(words[-1], limit))
 
     def source_about(self, description: str) -> str:
         """The file whose best-matching chunks match `description` best (summed scores of

@@ -608,7 +608,7 @@ _DEMONYM = re.compile(r"\b(" + "|".join(sorted(COUNTRY_OF, key=len, reverse=True
                       + r")s?\b")
 
 
-def _nationalities(text: str) -> set[str]:
+def nationalities(text: str) -> set[str]:
     """The countries whose nationality adjective the text uses ("Haitian police": haiti)."""
     return {COUNTRY_OF[m] for m in _DEMONYM.findall(fold(text))}
 
@@ -618,7 +618,7 @@ def countries_named(text: str) -> set[str]:
     folded = fold(text)
     named = {c for c in set(COUNTRY_OF.values())
              if c in folded and re.search(rf"\b{re.escape(c.title())}\b", text)}
-    return named | _nationalities(text)
+    return named | nationalities(text)
 
 
 # A country something is sent to or happens in: "sent to Haiti", "serving in Haiti".
@@ -645,7 +645,8 @@ def asked_countries(question: str) -> set[str]:
     return _unplaced_countries(question) or countries_named(question)
 
 
-def describes_another_country(question: str, claim: str, cited_text: str) -> bool:
+def describes_another_country(question: str, claim: str, cited_text: str,
+                              context: str = "") -> bool:
     """The words the cited text puts with the claim name a country, and none the question
     asks about: "Kenyan President William Ruto" does not answer "Who is the president of
     Haiti?", nor "600 Kenya police officers in Haiti" "How many police officers has Jamaica
@@ -655,7 +656,12 @@ def describes_another_country(question: str, claim: str, cited_text: str) -> boo
     400" does not answer "How many police officers does Haiti have?"), or the three after
     the figure before it for "N more" ("600 Kenya police officers ... and 200 more"). The
     country the question places things in does not count, and a question that names no
-    other ("How many officers are in Haiti?") asks about no nationality."""
+    other ("How many officers are in Haiti?") asks about no nationality.
+
+    A name the cited text gives no country ("To president Ruto, ...") is described by the
+    titles `context` gives it elsewhere ("Kenyan President William Ruto") when the question
+    asks who someone is ("Who is the president of Haiti?", "Haiti president"), not who did
+    something ("Who visited Haiti?")."""
     asked = _unplaced_countries(question)
     if not asked:
         return False
@@ -677,9 +683,31 @@ def describes_another_country(question: str, claim: str, cited_text: str) -> boo
         if index < 0:
             return False
         words = cited_text[:index].split()[-3:]
-    described = countries_named(" ".join(words))
-    described -= _setting(question, described) | _setting(" ".join(words), described)
+    described = _described(question, words)
+    if not described and figure is None and context and _asks_identity(question):
+        surname = claim.split()[-1]
+        for at in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", context):
+            described |= _described(question, context[:at.start()].split()[-3:])
     return bool(described) and not described & asked
+
+
+def _described(question: str, words: list[str]) -> set[str]:
+    """The countries `words` name, less those the question or they place things in."""
+    described = countries_named(" ".join(words))
+    return described - (_setting(question, described) | _setting(" ".join(words), described))
+
+
+# "Who is ...", "Who was ...", "Who's ...", or a few words without a verb ("Haiti president").
+_IDENTITY = re.compile(r"^\s*who(?:\s+(?:is|was|are|were)\b|['’]s\b)", re.IGNORECASE)
+
+
+def _asks_identity(question: str) -> bool:
+    return bool(_IDENTITY.match(question)) or (
+        len(question.split()) <= 3 and not _QUESTION_WORD.match(question))
+
+
+_QUESTION_WORD = re.compile(r"^\s*(?:who|whom|whose|what|which|when|where|why|how)\b",
+                            re.IGNORECASE)
 
 
 def source_names_asked_country(question: str, document: str) -> bool:
@@ -704,17 +732,21 @@ def about_other_nationality(question: str, cited_text: str, context: str = "") -
     about Jamaicans). Without one, a capitalised word of the question counts as a country
     when a demonym of it occurs in the cited text or in `context` (the other retrieved
     passages), or when it occurs there and has a country name's common ending (-a, -i:
-    Kenya, Haiti, Jamaica, Somalia)."""
-    asked = _nationalities(question)
+    Kenya, Haiti, Jamaica, Somalia). The question's first word counts only as a country's
+    name ("Kenya population"), being capitalised anyway."""
+    asked = nationalities(question)
     if not asked:
-        known = _nationalities(f"{cited_text} {context}") | set(COUNTRY_OF.values())
+        known = nationalities(f"{cited_text} {context}") | set(COUNTRY_OF.values())
         surrounding = fold(f"{cited_text} {context}")
         capitalised = {w.lower() for w in re.findall(r"(?<!^)\b[A-Z][a-z]{3,}\b", question)}
+        first = re.match(r"\s*([A-Z][a-z]{3,})\b", question)
         asked = (capitalised & known) | {
             w for w in capitalised if w[-1] in "ai" and re.search(rf"\b{w}\b", surrounding)}
+        if first is not None and first.group(1).lower() in set(COUNTRY_OF.values()):
+            asked.add(first.group(1).lower())
     if not asked:
         return False
     cited = fold(cited_text)
     if any(_named(country, cited) for country in asked):
         return False
-    return bool(_nationalities(cited_text) - asked)
+    return bool(nationalities(cited_text) - asked)
