@@ -213,6 +213,32 @@ def test_a_follow_up_is_answered_as_a_standalone_question(client: TestClient) ->
     assert response.json()["question"] == "What did Kipchumba Murkomen say?"
 
 
+def test_earlier_questions_are_read_as_the_question_is(client: TestClient) -> None:
+    # A greeting before the earlier question is dropped ("Haiti's" once replaced "I'm"), and
+    # a question in capitals only is read with the collection's capitals.
+    for first, follow_up in [("Hi, I'm a student. Who is Kenya's Interior Minister?",
+                              "And Haiti's?"),
+                             ("WHO IS KENYA'S INTERIOR MINISTER?", "AND HAITI'S?")]:
+        history = [{"role": "user", "content": first},
+                   {"role": "assistant", "content": "Kipchumba Murkomen [1]"}]
+        response = client.post("/v1/ask", json={"question": follow_up, "history": history})
+        assert response.status_code == 200, response.text
+        assert response.json()["question"] == "Who is Haiti's Interior Minister?"
+
+
+def test_only_the_first_part_of_a_question_of_several_parts_reads_the_conversation(
+        client: TestClient) -> None:
+    history = [{"role": "user", "content": "Who is the President of Kenya?"},
+               {"role": "assistant", "content": "William Ruto [1]"}]
+    response = client.post("/v1/ask", json={
+        "question": "who leads the contingent and when did they land?", "history": history})
+    assert response.status_code == 200, response.text
+    parts = response.json()["parts"]
+    # "they" is the contingent the first part asks about, not the president asked before.
+    assert [p["question"] for p in parts] == ["Who leads the contingent?",
+                                              "When did the contingent land?"]
+
+
 @pytest.mark.parametrize(
     ("body", "kind"),
     [

@@ -29,6 +29,10 @@ POLICE = [
         # No name in the answer: the pronoun refers to what the previous question asked about.
         (MISSION, "When did it start?", "When did the MSS mission start?"),
         (POLICE, "When did they arrive?", "When did police arrive?"),
+        # "they" is what the question was about, not the one person the answer named.
+        ([{"role": "user", "content": "Who commands the Kenyan contingent?"},
+          {"role": "assistant", "content": "General Godfrey Otunga [1]"}],
+         "When did they arrive?", "When did the Kenyan contingent arrive?"),
         # Elliptical follow-ups borrow the previous question.
         (MINISTER, "And Haiti's?", "Who is Haiti's Interior Minister?"),
         (POLICE, "What about Jamaica?", "How many police has Jamaica sent to Haiti?"),

@@ -28,28 +28,48 @@ class Casing:
             for match in _WORD.finditer(text):
                 word = match.group()
                 if word.islower() or not _opens_sentence(text, match.start()):
-                    forms[word.lower()][word] += 1
+                    forms[_key(word)][word] += 1
         # Kept where a capitalised form is what the collection writes: at least four times
         # as often as the lower-case one ("President" yes, "Multinational" 6 to 2 no).
-        self._cased = {lower: form for lower, counts in forms.items()
+        self._cased = {key: form for key, counts in forms.items()
                        for form, n in [counts.most_common(1)[0]]
-                       if form != lower and n >= 4 * counts[lower]}
+                       if not form.islower()
+                       and n >= 4 * sum(c for f, c in counts.items() if f.islower())}
 
     def restore(self, question: str) -> str:
         """`question` with the collection's capitals when it `lacks_case`; otherwise as it
         is."""
         if not lacks_case(question):
             return question
-        letters = [ch for ch in question if ch.isalpha()]
+        letters = [ch for ch in _without_i(question) if ch.isalpha()]
         text = question.lower() if all(ch.isupper() for ch in letters) else question
-        restored = _WORD.sub(lambda m: self._cased.get(m.group().lower(), m.group()), text)
+        restored = _WORD.sub(lambda m: self._as_written(m.group()), text)
         return restored[:1].upper() + restored[1:]
+
+    def _as_written(self, word: str) -> str:
+        """`word` with the capitals of the collection's form, its own apostrophes kept
+        ("kenya's" -> "Kenya's" from "Kenya’s"); "i" as "I"."""
+        if word.lower() == "i" or word.lower().startswith(("i'", "i’")):
+            return "I" + word[1:]
+        form = self._cased.get(_key(word))
+        if form is None:
+            return word
+        return "".join(c.upper() if f.isupper() else c for c, f in zip(word, form, strict=True))
+
+
+def _key(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
+def _without_i(text: str) -> str:
+    """`text` less the pronoun "I" ("I'm", "I'd"), capitalised in any case."""
+    return re.sub(r"\bI(?=\b|['’])", "", text)
 
 
 def lacks_case(question: str) -> bool:
     """The question's capitals say nothing: it has none past its first letter, or it is
-    all capitals."""
-    letters = [ch for ch in question if ch.isalpha()]
+    all capitals (the pronoun "I" aside)."""
+    letters = [ch for ch in _without_i(question) if ch.isalpha()]
     return bool(letters) and (all(ch.isupper() for ch in letters)
                               or not any(ch.isupper() for ch in letters[1:]))
 

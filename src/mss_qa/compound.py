@@ -13,9 +13,11 @@ a follow-up to the one before (so "he" is the minister the first part found), an
 answers are put together under one set of citation numbers.
 
 A part starts with a question word and says something of its own: "when did he arrive",
-"how many officers", "which countries sent"; "and what Rubio said" is not one ("What is the
-difference between what Ruto said and what Rubio said?" stays whole), nor is a bare "and
-when?".
+"how many officers", "which countries sent", "what tariff did"; "and what Rubio said" is
+not one ("What is the difference between what Ruto said and what Rubio said?" stays whole),
+nor is a bare "and when?". Parts must ask with different question words: in "How many were
+killed and how many were kidnapped between April and June?" the dates belong to both, and
+the first part asked alone would lose them.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ _PRONOUN = r"(?:he|she|they|it|we|you|i)"
 # ("who commands", "which countries") that is not a pronoun.
 _PART_OPENING = (rf"(?:(?:who|whom|whose|what|which|when|where|why|how)\s+{_AUX}\b"
                  r"|how\s+(?:many|much|long|old|often|far)\b"
-                 rf"|(?:who|which|when|where)\s+(?!{_PRONOUN}\b)[a-z]+\b)")
+                 rf"|(?:who|which|when|where)\s+(?!{_PRONOUN}\b)[a-z]+\b"
+                 rf"|(?:what|which)\s+[a-z]+\s+{_AUX}\b)")
 # Where one part ends and the next begins: ", and" / "and" / ";" / "? " before a part's
 # opening.
 _JOIN = re.compile(rf"(?:\s*,?\s+and\s+(?:also\s+)?|\s*;\s*|\?\s+)(?={_PART_OPENING})",
@@ -78,10 +81,22 @@ def split_compound(question: str) -> list[str]:
         at = join.end()
     parts.append(question[at:])
     parts = [p.strip(" ,;?") for p in parts]
+    asked = [_asks(p) for p in parts]
     if (len(parts) == 1 or len(parts) > MAX_PARTS
-            or any(len(p.split()) < _MIN_WORDS for p in parts)):
+            or any(len(p.split()) < _MIN_WORDS for p in parts)
+            or len(set(asked)) < len(asked)):
         return [question]
     return [p[:1].upper() + p[1:] + "?" for p in parts]
+
+
+_QUESTION_WORD = re.compile(r"^\s*(who|whom|whose|what|which|when|where|why|how)\b",
+                            re.IGNORECASE)
+
+
+def _asks(part: str) -> str:
+    """The question word a part opens with ("how" for "How many ...")."""
+    match = _QUESTION_WORD.match(part)
+    return match.group(1).lower() if match else part
 
 
 def combine(question: str, parts: list[Answer]) -> Answer:

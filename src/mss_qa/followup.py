@@ -5,8 +5,8 @@ Retrieval and the generator see one question at a time, so "When did he arrive?"
 would cost a second generation (seconds on a CPU); these rules cover the usual shapes:
 
 - a pronoun ("he", "it", "their") is replaced by what it most likely refers to: the previous
-  answer when that is a short name and the pronoun is personal, else the subject of the
-  previous question;
+  answer when that is a short name and the pronoun is "he" or "she" (or "him", "his", "her",
+  "hers"), else the subject of the previous question;
 - an elliptical question ("And Haiti's?", "What about in 2023?") borrows the previous
   question: a name replaces the previous question's name, a prepositional phrase is added to
   it, anything else is asked together with it.
@@ -32,7 +32,6 @@ _CONNECTIVE = re.compile(
     r"^\s*(?:and\s+)?(?:what|how)\s+about\b\s*|^\s*(?:and|also|but|or)\b[\s,]*", re.IGNORECASE
 )
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its)\b", re.IGNORECASE)
-_PERSONAL = {"he", "she", "him", "his", "her", "hers", "they", "them", "their", "theirs"}
 _POSSESSIVE = {"his", "hers", "their", "theirs", "its"}
 _ONE_PERSON = {"he", "she", "him", "his", "her", "hers"}
 _BE = {"is", "are", "was", "were", "'s", "’s"}
@@ -91,7 +90,10 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
         return text
     word = pronoun.group(1).lower()
     name = _short_name(previous_answer)
-    referent = name if word in _PERSONAL and name else _subject(previous_question)
+    # "he" is the person the previous answer named; "they" is what the previous question was
+    # about ("the Kenyan contingent" after "Who commands the Kenyan contingent?"), not its
+    # commander.
+    referent = name if word in _ONE_PERSON and name else _subject(previous_question)
     if not referent or (not name and word in _ONE_PERSON
                         and not _about_someone(previous_question, referent)):
         # "he" is no "population of Kenya": left as it is, the question is refused as not

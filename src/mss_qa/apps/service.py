@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from mss_qa.compound import split_compound
 from mss_qa.errors import (
     AnswerTimeoutError,
     BackendUnavailableError,
@@ -130,17 +131,32 @@ class QAService:
             raise SourceNotFoundError(f"no source named {name[:100]!r}") from exc
 
     def standalone(self, question: object, history: History = ()) -> str:
-        """The question, checked, with a follow-up rewritten to stand alone."""
+        """The question, checked, with a follow-up rewritten to stand alone. Earlier questions
+        are read as this one is (a greeting before them dropped, capitals restored), and of a
+        question that asks several things only the first part is read against them: the
+        later parts follow from it (see `compound.py`)."""
         self.require_ready()
         limit = self.settings.max_question_chars
         text = self.pipeline.read_question(question)
-        completed = standalone_question(text, history)
+        turns = [self._as_read(turn) for turn in history]
+        first, *rest = split_compound(text)
+        completed = " ".join([standalone_question(first, turns), *rest])
         if completed != text and len(completed) > limit:
             raise InvalidQuestionError(
                 f"the follow-up, completed from the conversation's earlier question, is "
                 f"{len(completed)} characters long; the limit is {limit}: ask it in full"
             )
         return completed
+
+    def _as_read(self, turn: Mapping[str, str]) -> Mapping[str, str]:
+        """An earlier question as `read_question` reads it (left as it is if it would be
+        refused)."""
+        if turn.get("role") != "user":
+            return turn
+        try:
+            return {**turn, "content": self.pipeline.read_question(turn.get("content", ""))}
+        except InvalidQuestionError:
+            return turn
 
     async def ask(
         self, question: object, history: History = (), top_k: int | None = None
