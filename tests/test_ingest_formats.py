@@ -459,3 +459,41 @@ def test_unreadable_word_documents_are_skipped_with_reasons(
         "entities.docx": "not a readable .docx file: its XML declares entities",
         "blank.docx": "no text found",
     }
+
+
+DISTRICTS = [("North Quarter", "1,240", "18"), ("Mill Lane", "860", "11"),
+             ("Harbour Side", "2,015", "26"), ("Old Town", "1,530", "21"),
+             ("Riverbank", "640", "9"), ("Station Hill", "1,105", "15"),
+             ("Elm Park", "780", "12"), ("West Gate", "1,920", "24"),
+             ("Kiln Row", "455", "7"), ("Marsh End", "1,310", "19")]
+
+
+def test_rows_far_from_their_table_header_are_read_and_cited_with_it(
+    tmp_path: Path, small_pipeline: Pipeline
+) -> None:
+    # Without the header, "| West Gate | 1,920 | 24 |" does not say which figure is the
+    # pipe: the households figure was given for the kilometres of pipe.
+    rows = "".join(f"<tr><td>{d}</td><td>{h}</td><td>{k}</td></tr>" for d, h, k in DISTRICTS)
+    folder = write_folder(tmp_path / "water", {"network.html": (
+        "<html><body><h1>Water network</h1><p>The new pipe network reached ten districts of "
+        "Brindlemoor in 2025.</p><table><tr><th>District</th><th>Households connected</th>"
+        f"<th>Pipe laid (km)</th></tr>{rows}</table></body></html>")})
+    settings = make_settings(tmp_path, collection="water")
+    ingest([folder], settings, small_pipeline.embedder)
+    pipeline = Pipeline(settings, embedder=small_pipeline.embedder, llm=small_pipeline.llm)
+    header = "| District | Households connected | Pipe laid (km) |"
+    far = [c for c in pipeline.index.chunks if "| West Gate |" in c.text]
+    assert far and header not in far[0].text  # the row's chunk does not hold the header
+    evidence = pipeline.retriever.retrieve("How many kilometres of pipe were laid in West Gate?",
+                                           4)
+    shown = next(e.chunk for e in evidence if "| West Gate |" in e.chunk.text)
+    # After the section's heading, as a chunk deep in a section is read.
+    assert [s.text for s in shown.sentences[:2]] == ["Water network", header]
+    answer = pipeline.ask("How many kilometres of pipe were laid in West Gate?")
+    quotes = [c.quote for c in answer.citations]
+    assert answer.status == "answered", answer.reason
+    # Every row cited comes with the header (the small model may pick a neighbouring row,
+    # but reads the column: the answer is the row's pipe figure, not its households).
+    assert quotes[0] == header and len(quotes) == 2, answer.answer
+    row = [cell.strip() for cell in quotes[1].strip("|").split("|")]
+    assert answer.answer.split()[0] == row[2], (answer.answer, row)

@@ -20,7 +20,7 @@ from functools import partial
 
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
-from mss_qa.chunk import is_field_line
+from mss_qa.chunk import is_field_line, is_table_row
 from mss_qa.retrieve import STOPWORDS, needs_named_person, tokenize
 from mss_qa.types import (
     Answer,
@@ -171,8 +171,16 @@ def _with_context(span: Span, chunk: Chunk) -> tuple[Span, ...]:
     carries the claim: the name alone does not say what was said, and "He called for
     helicopters" does not say who did. A "label: value" line ("Release date: 22-Jul-2001")
     is cited with the chunk's opening (the heading of its section), which says what it is
-    the value for."""
+    the value for. A table row is cited with the header row of its table ("| District |
+    Households | Pipe (km) |"), which says what each of its cells is."""
     sentences = chunk.sentences
+    if is_table_row(span.text) and span in sentences:
+        # A table row is cited with its table's header row, which says what each cell is.
+        at = sentences.index(span)
+        first = at
+        while first > 0 and is_table_row(sentences[first - 1].text):
+            first -= 1
+        return (sentences[first], span) if first < at else (span,)
     if is_field_line(span.text) and span != sentences[0] and sentences[0].end <= span.start:
         return (sentences[0], span)
     if (len(sentences) > 1 and sentences[0].end <= chunk.start

@@ -86,6 +86,11 @@ BlockKind = Literal["prose", "heading", "field", "item", "row"]
 _MIN_WORDS: dict[BlockKind, int] = {"item": 1, "heading": 1, "row": 2}
 
 
+def is_table_row(text: str) -> bool:
+    """A table row as Markdown writes it ("| Platforms | 9 |"), as chunking keeps it."""
+    return bool(_TABLE_ROW.match(text.strip()))
+
+
 def is_field_line(text: str) -> bool:
     """A "label: value" line that stands alone ("Release date: 22-Jul-2001"), not a sentence
     ("Note: the road is closed.")."""

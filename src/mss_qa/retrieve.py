@@ -15,6 +15,7 @@ from nltk.stem.porter import PorterStemmer
 
 from mss_qa.backends.chroma_store import ChromaStore
 from mss_qa.backends.embedders import Embedder
+from mss_qa.chunk import is_table_row
 from mss_qa.types import Chunk, Evidence, Span
 
 _TOKEN = re.compile(r"\d[\d,.]*\d|\w+", re.UNICODE)
@@ -144,6 +145,20 @@ class HybridRetriever:
             if previous.source == chunk.source:
                 earlier = self._before.get(previous.id, ())
                 self._before[chunk.id] = (*reversed(previous.sentences), *earlier)[:3]
+        # For each chunk that opens inside a table, the table's first row (its header).
+        self._table_header: dict[str, Span] = {}
+        header: Span | None = None
+        previous_source = None
+        for chunk in ordered:
+            if chunk.source != previous_source:
+                header, previous_source = None, chunk.source
+            if header is not None and is_table_row(chunk.sentences[0].text):
+                self._table_header[chunk.id] = header
+            for sentence in chunk.sentences:
+                if not is_table_row(sentence.text):
+                    header = None
+                elif header is None:
+                    header = sentence
         self._bm25 = BM25([c.text for c in chunks])
         self._weights = [bm25_weight, dense_weight]
         self._rrf_k = rrf_k
@@ -201,13 +216,20 @@ class HybridRetriever:
     def _in_context(self, chunk: Chunk) -> Chunk:
         """The chunk with the earlier sentence its opening depends on. One that continues a
         section under a marked heading gets that heading ("Version 2.0" over the second chunk
-        of its notes), and nothing else. One that opens with an attributed quote ("…,” he
+        of its notes), and one that opens inside a table the table's header row (after the
+        heading, if any); nothing else. One that opens with an attributed quote ("…,” he
         said) gets the nearest earlier sentence (of the three before it) that names a
         speaker, so that "he" can be read and cited; one that opens by referring back ("He
         described ...", "These new arrivals ...", "... was also present") gets the sentence
         just before it."""
         if not chunk.sentences:
             return chunk
+        header = self._table_header.get(chunk.id)
+        if header is not None:
+            # Rows without the header that says what each column is ("| Harbour Side |
+            # 2,015 | 26 |"): read and cited with it.
+            section = (chunk.heading,) if chunk.heading is not None else ()
+            return replace(chunk, sentences=(*section, header, *chunk.sentences))
         if chunk.heading is not None:
             return replace(chunk, sentences=(chunk.heading, *chunk.sentences))
         before = self._before.get(chunk.id, ())
