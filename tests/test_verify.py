@@ -236,6 +236,12 @@ def test_an_answer_of_the_wrong_kind_is_caught() -> None:
         assert matches_answer_type(year, "", "date")
     for other in ("1,887", "1887.5", "387"):
         assert not matches_answer_type(other, "", "date")
+    # A time relative to now says when; one relative to another event does not (asked when
+    # Kenya's police began deploying, "the day before" was an answer).
+    for now in ("last year", "two weeks ago", "yesterday", "the day before 12 March"):
+        assert matches_answer_type(now, "", "date"), now
+    for unanchored in ("the day before", "a week later", "the following day", "the same day"):
+        assert not matches_answer_type(unanchored, "", "date"), unanchored
     assert matches_answer_type("nine months", "", "count")
     assert not matches_answer_type("Kenya Airways", "", "count")
     assert matches_answer_type("Kipchumba Murkomen", "", "person")

@@ -541,15 +541,20 @@ def matches_answer_type(claim: str, cited_text: str, expected: str | None) -> bo
                    for m in _NUMBER.finditer(cited_text)]
         return bool(_CURRENCY.search(claim)) or any(_CURRENCY.search(w) for w in windows)
     if expected == "date":
-        return (any(m in folded for m in MONTHS) or any(d in folded for d in WEEKDAYS)
+        if (any(m in folded for m in MONTHS) or any(d in folded for d in WEEKDAYS)
                 or bool(_NUMERIC_DATE.search(claim))
-                or any(is_year(v) for v in numbers_in(claim)) or bool(_WRITTEN_YEAR.search(claim))
-                or bool(re.search(r"\b(year|month|week|day|today|yesterday|ago)\b", folded)))
+                or any(is_year(v) for v in numbers_in(claim)) or bool(_WRITTEN_YEAR.search(claim))):
+            return True
+        # A time relative to now ("last year", "two weeks ago"), not to another event: "the day
+        # before" or "a week later" does not say when.
+        return (bool(re.search(r"\b(year|month|week|day|today|yesterday|ago)\b", folded))
+                and not _RELATIVE_TO_EVENT.search(folded))
     if expected == "count":
         return bool(numbers_in(claim)) or bool(_QUANTITY_WORDS.search(claim))
     return any(ch.isupper() for ch in claim)  # person: a name
 
 
+_RELATIVE_TO_EVENT = re.compile(r"\b(before|after|earlier|later|following|previous|prior|same)\b")
 _WORD_COUNT = re.compile(r"\b(one|two|three|four|five|six|[1-6])[- ]word\b")
 _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
