@@ -79,6 +79,10 @@ def test_literal_support_reports_what_the_text_lacks() -> None:
     assert literal_support("1000", TEXT) == []
     assert literal_support("700", TEXT) == ["700"]
     assert literal_support("William Ruto", TEXT) == ["ruto", "william"]
+    # An abbreviation the text writes with stops is there without them too.
+    assert literal_support("UN human rights expert", "U.N. human rights expert O’Neill") == []
+    assert literal_support("US officials", "U.S. officials said so.") == []
+    assert literal_support("USA", "the U.S. army") == ["usa"]
 
 
 def test_a_name_may_open_a_longer_word_but_not_hide_inside_one() -> None:

@@ -264,6 +264,9 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
         if value not in cited_numbers and value not in derived:
             missing.append(f"{value:g}")
     cited_folded = fold(cited_text)
+    # An abbreviation written with stops ("U.N.") is also read without them ("UN").
+    cited_folded += " " + " ".join(m.group().replace(".", "")
+                                   for m in _DOTTED_ABBREVIATION.finditer(cited_folded))
     cited_words = set(_WORD.findall(cited_folded))
     for name in sorted(names_in(claim)):
         parts = _WORD.findall(name)
@@ -273,6 +276,9 @@ def literal_support(claim: str, cited_text: str) -> list[str]:
                    for p in parts):
             missing.append(name)
     return missing
+
+
+_DOTTED_ABBREVIATION = re.compile(r"(?<!\w)(?:[a-z]\.){2,}")
 
 
 def restates_question(claim: str, question: str) -> bool:
