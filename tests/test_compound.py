@@ -59,6 +59,10 @@ def test_a_question_asking_one_thing_is_left_whole(question: str) -> None:
         ("Hi! I am a student. Please help. When did the officers land?",
          "When did the officers land?"),
         ("Thanks. What about Jamaica?", "What about Jamaica?"),
+        ("Hi, I'm a student, who is the head of the contingent?",
+         "Who is the head of the contingent?"),
+        ("I need to know: when did the officers land?", "When did the officers land?"),
+        ("Hello! Please, which airport did they land at?", "Which airport did they land at?"),
         # A sentence that says something else may be what the question refers to.
         ("Kenya sent 400 officers. How many more did it promise?",
          "Kenya sent 400 officers. How many more did it promise?"),

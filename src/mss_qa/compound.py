@@ -55,14 +55,25 @@ _ABOUT_ASKER = re.compile(
     r"^(?:i|i['’]m|i['’]ve|i['’]d|i['’]ll|we|we['’]re|we['’]ve|my|our|me|us|please|hi|"
     r"hello|hey|thanks|thank you|good (?:morning|afternoon|evening))\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=\S)")
+# A comma or colon after which the question begins.
+_ASKED_AFTER_PAUSE = re.compile(r"[,:;]\s*(?=(?:who|whom|whose|what|which|when|where|why|how)\b)",
+                                re.IGNORECASE)
 
 
 def without_preamble(question: str) -> str:
     """The question less the sentences before it that are about the asker or greet ("Hi!
-    I'm writing a report. Who leads the mission?" -> "Who leads the mission?"); a message
-    whose earlier sentences say anything else is kept whole (they may say what "it" is)."""
+    I'm writing a report. Who leads the mission?" -> "Who leads the mission?"), or such
+    words before a comma or colon ("Hi, I'm a student, who leads ...?"); a message whose
+    earlier sentences say anything else is kept whole (they may say what "it" is)."""
     sentences = _SENTENCE_END.split(question.strip())
-    if len(sentences) < 2 or not _STARTS_AS_QUESTION.match(sentences[-1]):
+    last = sentences[-1]
+    if _ABOUT_ASKER.match(last) and not _STARTS_AS_QUESTION.match(last):
+        # "Hi, I'm a student, who leads ...?", "I need to know: who leads ...?"
+        asked = _ASKED_AFTER_PAUSE.search(last)
+        if asked is not None:
+            sentences[-1] = last[asked.end():]
+            sentences[-1] = sentences[-1][:1].upper() + sentences[-1][1:]
+    if not _STARTS_AS_QUESTION.match(sentences[-1]):
         return question
     if all(_ABOUT_ASKER.match(s) for s in sentences[:-1]):
         return sentences[-1]
