@@ -434,15 +434,12 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
         claim_bound = stated_bound(item)
         claim_kind = figure_kind(item.claim.text)
         claim_sources = {span.source for span in item.spans}
-        claim_window = set().union(*(_window(span.text, phrase)
-                                     for span in item.spans
-                                     for phrase, _ in number_phrases(span.text)
-                                     if _ & claim_values))
-        # What the claim's figure counts, and what the question asks to count.
-        claim_counts = " ".join([*(counted_words(span.text, phrase)
-                                   for span in item.spans
-                                   for phrase, _ in number_phrases(span.text)
-                                   if _ & claim_values),
+        # Where the claim's figure stands in its quote: the words around it, what it counts
+        # (with what the question asks to count).
+        stated = [(span.text, phrase) for span in item.spans
+                  for phrase, values in number_phrases(span.text) if values & claim_values]
+        claim_window = set().union(*(_window(text, phrase) for text, phrase in stated))
+        claim_counts = " ".join([*(counted_words(text, phrase) for text, phrase in stated),
                                  *asked_things])
         candidates = []
         for sentence in (s for e in evidence for s in e.chunk.sentences
