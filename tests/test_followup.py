@@ -33,6 +33,14 @@ POLICE = [
         ([{"role": "user", "content": "Who commands the Kenyan contingent?"},
           {"role": "assistant", "content": "General Godfrey Otunga [1]"}],
          "When did they arrive?", "When did the Kenyan contingent arrive?"),
+        # After a which- or what-question, "it" is the thing the answer named ...
+        ([{"role": "user", "content": "Which country leads the MSS mission?"},
+          {"role": "assistant", "content": "Kenya [1]"}],
+         "How many officers has it promised?", "How many officers has Kenya promised?"),
+        # ... and with no name in the answer, what follows the question's verb.
+        ([{"role": "user", "content": "Which country leads the MSS mission?"},
+          {"role": "assistant", "content": "The sources don't say."}],
+         "When did it start?", "When did the MSS mission start?"),
         # Elliptical follow-ups borrow the previous question.
         (MINISTER, "And Haiti's?", "Who is Haiti's Interior Minister?"),
         (POLICE, "What about Jamaica?", "How many police has Jamaica sent to Haiti?"),
@@ -57,6 +65,9 @@ def test_follow_ups_are_rewritten(
     [
         ([], "When did he visit Haiti?"),  # nothing to refer back to
         (MINISTER, "How many people have been displaced?"),  # no pronoun, no connective
+        # The verb of "Which country funds police operations" cannot be told from its noun.
+        ([{"role": "user", "content": "Which country funds police operations?"},
+          {"role": "assistant", "content": "The sources don't say."}], "When did it start?"),
         (MINISTER, "When did Kenya send police and who leads them?"),  # refers to its own name
         (
             MINISTER,

@@ -93,7 +93,10 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     # "he" is the person the previous answer named; "they" is what the previous question was
     # about ("the Kenyan contingent" after "Who commands the Kenyan contingent?"), not its
     # commander.
-    referent = name if word in _ONE_PERSON and name else _subject(previous_question)
+    # "it" after "Which country leads the mission?" answered "Kenya" is Kenya: a which- or
+    # what-question asks for a thing, and its answer is what "it" or "they" now means.
+    answer_is_referent = bool(name) and (word in _ONE_PERSON or _asks_for_thing(previous_question))
+    referent = name if answer_is_referent else _subject(previous_question)
     if not referent or (not name and word in _ONE_PERSON
                         and not _about_someone(previous_question, referent)):
         # "he" is no "population of Kenya": left as it is, the question is refused as not
@@ -164,8 +167,23 @@ def _subject(question: str) -> str:
                 break
             counted.append(w)
         return " ".join(counted)
-    # "Who leads the MSS mission" -> "the MSS mission": the wh-word is the subject.
-    return " ".join(words[1:])
+    # "Who leads the MSS mission" -> "the MSS mission", "Which country leads the MSS mission"
+    # -> the same: the wh-phrase is the subject, what it asks about follows the verb, from
+    # its first determiner or name.
+    for i in range(1, len(words)):
+        if words[i].lower() in _DETERMINER or words[i][:1].isupper():
+            return " ".join(words[i:])
+    # "Who funds police operations" -> "police operations"; after "Which country funds
+    # police operations" the verb cannot be told from the noun: no subject.
+    return " ".join(words[1:]) if wh in {"who", "whom"} else ""
+
+
+def _asks_for_thing(question: str) -> bool:
+    """A which- or what-question with no auxiliary ("Which country leads the mission?"),
+    whose answer names the thing asked for."""
+    frame = _FRAME.match(question.strip())
+    return (frame is not None and frame.group("aux") is None
+            and frame.group("wh").lower() in {"which", "what"})
 
 
 def _first_noun_phrase(words: list[str]) -> str:
