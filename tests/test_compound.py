@@ -23,6 +23,13 @@ from tests.test_pipeline import assert_citations_verbatim
          ["Who is the Prime Minister?", "Where is he from?"]),
         ("what is MSS and who funds it and when did it start",
          ["What is MSS?", "Who funds it?", "When did it start?"]),
+        # Contractions and "&" join parts as "what is" and "and" do.
+        ("Who leads the mission and what's its budget?",
+         ["Who leads the mission?", "What's its budget?"]),
+        ("Who is Kenya's interior minister & when did he visit Haiti?",
+         ["Who is Kenya's interior minister?", "When did he visit Haiti?"]),
+        # Two whole questions may ask alike.
+        ("Who is Murkomen? Who is Otunga?", ["Who is Murkomen?", "Who is Otunga?"]),
     ],
 )
 def test_a_question_asking_several_things_is_split(question: str, parts: list[str]) -> None:
@@ -45,6 +52,10 @@ def test_a_question_asking_several_things_is_split(question: str, parts: list[st
         # Not a question to begin with, or more parts than are answered separately.
         "Tell me who leads and when did he arrive?",
         "What is MSS and who funds it and when did it start and where is it based?",
+        # Questions inside a yes-no frame, and a relative clause continued after "and".
+        "Can you tell me who leads the mission and where the officers are stationed?",
+        "Do the articles say where the officers landed and when the first patrol began?",
+        "What did the officers who arrived on Saturday and who trained in Kenya say?",
     ],
 )
 def test_a_question_asking_one_thing_is_left_whole(question: str) -> None:

@@ -140,3 +140,66 @@ def test_a_question_that_names_nothing_is_found() -> None:
         assert asks_nothing(empty), empty
     for named in ("Why did Kenya send police?", "Who is Murkomen?"):
         assert not asks_nothing(named)
+
+
+def _turns(*texts: str) -> list[dict[str, str]]:
+    return [{"role": "user" if i % 2 == 0 else "assistant", "content": text}
+            for i, text in enumerate(texts)]
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "expected"),
+    [
+        # A pronoun after a noun of the question's own refers to that noun; a dummy "it"
+        # refers to nothing.
+        (MINISTER, "What did the officers say when they arrived?", None),
+        (POLICE, "Why did the cadets leave before they graduated?", None),
+        (MINISTER, "Is it true that Kenya sent 400 officers?", None),
+        (MINISTER, "How hard is it to fight the gangs?", None),
+        (POLICE, "How long did it take to deploy them?", "How long did it take to deploy police?"),
+        # The previous question's subject without its verb or participle, and whole.
+        (_turns("How many Kenyan police officers arrived in Port-au-Prince on Saturday?",
+                "217 [1]"), "Who welcomed them?", "Who welcomed Kenyan police officers?"),
+        (_turns("When was the MSS mission launched?", "June 2024 [1]"), "Who funds it?",
+         "Who funds the MSS mission?"),
+        (_turns("When did the second contingent arrive?", "In January [1]"),
+         "How many officers were in it?", "How many officers were in the second contingent?"),
+        (_turns("What is the gang alliance called?", "Viv Ansanm [1]"), "Who leads it?",
+         "Who leads Viv Ansanm?"),
+        (_turns("Which airport did the Kenyan officers fly from?",
+                "Jomo Kenyatta International Airport [1]"), "When did they land?",
+         "When did the Kenyan officers land?"),
+        # "Yes", "In May" or a place is no "he".
+        (_turns("Did Kipchumba Murkomen visit Haiti?", "Yes [1]."), "When did he go?",
+         "When did Kipchumba Murkomen go?"),
+        ([*MINISTER, *_turns("Where did he go?", "Port-au-Prince [1]")], "Who did he meet?",
+         "Who did Kipchumba Murkomen meet?"),
+        # "he" after "Who leads ...?" left unanswered is the unnamed leader.
+        (MISSION, "When did he arrive?", None),
+        (_turns("Who is the mission's spokesperson?", "Jane Wanjiru [1]"),
+         "Who asked her to resign?", "Who asked Jane Wanjiru to resign?"),
+        # A year, month or place replaces the one asked about before.
+        (_turns("How many people were killed by gang violence in 2023?", "Over 5,600 [1]"),
+         "And in 2024?", "How many people were killed by gang violence in 2024?"),
+        (_turns("How many people were killed by gang violence in 2023?", "Over 5,600 [1]"),
+         "What about 2024?", "How many people were killed by gang violence in 2024?"),
+        (_turns("How many people were killed in Port-au-Prince?", "Over 2,500 [1]"),
+         "And in Cité Soleil?", "How many people were killed in Cité Soleil?"),
+        # A country for a nationality, a person for a title.
+        (_turns("Who is the Haitian Prime Minister?", "Alix Didier Fils-Aime [1]"),
+         "And Kenya's?", "Who is Kenya's Prime Minister?"),
+        (_turns("When did the first Kenyan officers arrive in Haiti?", "June 2024 [1]"),
+         "What about Jamaica?", "When did the first Jamaican officers arrive in Haiti?"),
+        (_turns("What did Kenya's Interior Minister say about the gangs?", "NONE"),
+         "What about Ruto?", "What did Ruto say about the gangs?"),
+        # A bare question word after a yes-no question; a count with no noun.
+        (_turns("Did Kenya delay the deployment?", "Yes [1]."), "Why?",
+         "Why did Kenya delay the deployment?"),
+        (_turns("How many officers did Kenya pledge?", "1,000 [1]"), "How many have arrived?",
+         "How many officers have arrived?"),
+    ],
+)
+def test_follow_ups_as_people_type_them(
+    history: list[dict[str, str]], question: str, expected: str | None
+) -> None:
+    assert standalone_question(question, history) == (expected or question)

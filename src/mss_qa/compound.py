@@ -38,13 +38,14 @@ _PRONOUN = r"(?:he|she|they|it|we|you|i)"
 # did", "what is"), "how" and what it measures, or "who"/"which" and a lower-case word
 # ("who commands", "which countries") that is not a pronoun.
 _PART_OPENING = (rf"(?:(?:who|whom|whose|what|which|when|where|why|how)\s+{_AUX}\b"
+                 r"|(?:who|what|where|when|how)['’]s\b"
                  r"|how\s+(?:many|much|long|old|often|far)\b"
                  rf"|(?:who|which|when|where)\s+(?!{_PRONOUN}\b)[a-z]+\b"
                  rf"|(?:what|which)\s+[a-z]+\s+{_AUX}\b)")
 # Where one part ends and the next begins: ", and" / "and" / ";" / "? " before a part's
 # opening.
-_JOIN = re.compile(rf"(?:\s*,?\s+and\s+(?:also\s+)?|\s*;\s*|\?\s+)(?={_PART_OPENING})",
-                   re.IGNORECASE)
+_JOIN = re.compile(rf"(?:\s*,?\s+(?:and|&)\s+(?:also\s+)?|\s*;\s*|(?P<end>\?)\s+)"
+                   rf"(?={_PART_OPENING})", re.IGNORECASE)
 _STARTS_AS_QUESTION = re.compile(
     rf"^\s*(?:who|whom|whose|what|which|when|where|why|how|{_AUX})\b", re.IGNORECASE)
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -86,20 +87,36 @@ def split_compound(question: str) -> list[str]:
     if not _STARTS_AS_QUESTION.match(question):
         return [question]
     parts: list[str] = []
+    whole_questions: list[bool] = []  # each part after the first: did a "?" end the one before
     at = 0
     for join in _JOIN.finditer(question):
-        parts.append(question[at:join.start()])
+        before = question[at:join.start()]
+        opening = _QUESTION_WORD.match(question[join.end():])
+        embedded = not parts and _EMBEDDED.match(before) is not None
+        relative = opening is not None and re.search(
+            rf"\s{opening.group(1)}\b", before, re.IGNORECASE) is not None
+        if join.group("end") is None and (embedded or relative):
+            # "Can you tell me who leads ... and where the officers are?" asks one thing;
+            # "the officers who arrived ... and who trained ..." is one relative clause.
+            continue
+        parts.append(before)
+        whole_questions.append(join.group("end") is not None)
         at = join.end()
     parts.append(question[at:])
     parts = [p.strip(" ,;?") for p in parts]
     asked = [_asks(p) for p in parts]
+    same_word = any(asked[i] == asked[i + 1] and not whole_questions[i]
+                    for i in range(len(parts) - 1))
     if (len(parts) == 1 or len(parts) > MAX_PARTS
-            or any(len(p.split()) < _MIN_WORDS for p in parts)
-            or len(set(asked)) < len(asked)):
+            or any(len(p.split()) < _MIN_WORDS for p in parts) or same_word):
         return [question]
     return [p[:1].upper() + p[1:] + "?" for p in parts]
 
 
+# A yes-no frame with a question inside it: "Can you tell me who ...", "Do the articles say
+# where ...".
+_EMBEDDED = re.compile(rf"^\s*{_AUX}\b.*\b(?:who|whom|whose|what|which|when|where|why|how)\b",
+                       re.IGNORECASE)
 _QUESTION_WORD = re.compile(r"^\s*(who|whom|whose|what|which|when|where|why|how)\b",
                             re.IGNORECASE)
 

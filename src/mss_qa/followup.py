@@ -6,10 +6,15 @@ would cost a second generation (seconds on a CPU); these rules cover the usual s
 
 - a pronoun ("he", "it", "their") is replaced by what it most likely refers to: the previous
   answer when that is a short name and the pronoun is "he" or "she" (or "him", "his", "her",
-  "hers"), else the subject of the previous question;
+  "hers"), or any pronoun after a which- or what-question that the answer names; else the
+  subject of the previous question, without its verb ("the MSS mission" of "When was the MSS
+  mission launched?"). A pronoun after a noun of the question's own ("What did the officers
+  say when they arrived?") and a dummy "it" ("Is it true that ...") are left alone;
 - an elliptical question ("And Haiti's?", "What about in 2023?") borrows the previous
-  question: a name replaces the previous question's name, a prepositional phrase is added to
-  it, anything else is asked together with it.
+  question: a name replaces the previous question's name (a country its nationality, a
+  person a title), a year, month or place replaces one of its kind, another prepositional
+  phrase is added, anything else is asked together with it; a bare "Why?" after a yes-no
+  question asks why of it, and "How many have arrived?" counts what was counted before.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from mss_qa.lexicon import MONTHS, WEEKDAYS
-from mss_qa.retrieve import tokenize
+from mss_qa.lexicon import COUNTRY_OF, MONTHS, WEEKDAYS
+from mss_qa.retrieve import STOPWORDS, tokenize
 
 _WH = r"(?:who|whom|whose|what|which|when|where|why|how(?:\s+(?:many|much|long|old|often))?)"
 _AUX = (
@@ -84,12 +89,25 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
         if rest and not _QUESTION_START.match(rest):
             return _fill_ellipsis(rest.rstrip(" ?"), previous_question)
         text = rest[:1].upper() + rest[1:] if rest else text
-    pronoun = _PRONOUN.search(text)
+    bare = _BARE_WH.match(text)
+    if bare and _AUX_WORD.match(previous_question.split()[0]):
+        # "Why?" after "Did Kenya delay the deployment?" -> "Why did Kenya delay ...?"
+        previous = previous_question.strip()
+        return f"{bare.group(1).capitalize()} {previous[:1].lower()}{previous[1:]}"
+    uncounted = _UNCOUNTED.match(text)
+    if uncounted and _COUNTING.match(previous_question):
+        # "How many have arrived?" after "How many officers did Kenya pledge?".
+        counted = _subject(previous_question)
+        if counted:
+            return f"{text[: uncounted.end(1)]} {counted}{text[uncounted.end(1) :]}"
+    pronoun = _referring_pronoun(text)
     if pronoun is None or _NAME_RUN.search(text[: pronoun.start()]):
         # No pronoun, or a name in the question itself comes first and is what it refers to.
         return text
     word = pronoun.group(1).lower()
     name = _short_name(previous_answer)
+    if word in _ONE_PERSON and _PLACE_OR_TIME_QUESTION.match(previous_question):
+        name = ""  # "Port-au-Prince", the answer to "Where did he go?", is not "he"
     # "he" is the person the previous answer named; "they" is what the previous question was
     # about ("the Kenyan contingent" after "Who commands the Kenyan contingent?"), not its
     # commander.
@@ -103,16 +121,52 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
         # saying who it means.
         return text
     following = text[pronoun.end() :]
-    possessive = word in _POSSESSIVE or (word == "her" and bool(re.match(r"\s+[a-z]", following)))
+    # "her role" is possessive, "her to resign" and "her for it" are not.
+    after_her = re.match(r"\s+([a-z]+)", following) if word == "her" else None
+    possessive = word in _POSSESSIVE or (
+        after_her is not None and after_her.group(1) not in STOPWORDS | {"to"})
     replacement = referent + ("'s" if possessive else "")
     return text[: pronoun.start()] + replacement + following
 
 
+_BARE_WH = re.compile(r"^\s*(why|when|where|how)\s*\??\s*$", re.IGNORECASE)
+_COUNTING = re.compile(r"^\s*how\s+(?:many|much)\b", re.IGNORECASE)
+_UNCOUNTED = re.compile(rf"^\s*(how\s+(?:many|much))\s+{_AUX}\b", re.IGNORECASE)
+
+
 def _about_someone(question: str, subject: str) -> bool:
     """The previous question asked about a person ("Who is the mission's spokesperson?") or
-    its subject is a name or title ("Kenya's Interior Minister"), so "he" or "she" can be it."""
-    return question.lstrip().lower().startswith(("who ", "whom ", "whose ")) or (
-        subject[:1].isupper())
+    its subject is a name or title ("Kenya's Interior Minister"), so "he" or "she" can be it.
+    After "Who leads the MSS mission?" left unanswered, "he" is the unnamed leader, not the
+    mission."""
+    return bool(_WHO_IS.match(question)) or subject[:1].isupper()
+
+
+_WHO_IS = re.compile(r"^\s*(?:whose\b|who(?:m)?\s+(?:is|was|are|were)\b|who['’]s\b)",
+                     re.IGNORECASE)
+_PLACE_OR_TIME_QUESTION = re.compile(r"^\s*(?:where|when|how|why)\b", re.IGNORECASE)
+# "it" that stands for nothing: "Is it true that ...", "How hard is it to ...", "Was it the
+# first time ...", "How long did it take ...".
+_DUMMY_IT = re.compile(
+    r"\s+(?:[a-z]+\s+)?(?:to|that)\b|\s+(?:true|safe|possible|likely|necessary|important|"
+    r"the\s+(?:first|last|only)|takes?|took)\b", re.IGNORECASE)
+_SUBJECT_PRONOUN = frozenset({"he", "she", "they", "it"})
+_DETERMINED_NOUN = re.compile(r"\b(?:the|these|those)\s+\w", re.IGNORECASE)
+
+
+def _referring_pronoun(text: str) -> re.Match[str] | None:
+    """The first pronoun that refers to something outside the question, if any. A subject
+    pronoun after a noun of the question's own ("What did the officers say when they
+    arrived?", "the equipment they needed") refers to that noun: the question is left as it
+    is (None); a dummy "it" ("Is it true that ...") is skipped."""
+    for match in _PRONOUN.finditer(text):
+        word = match.group(1).lower()
+        if word == "it" and _DUMMY_IT.match(text[match.end():]):
+            continue
+        if word in _SUBJECT_PRONOUN and _DETERMINED_NOUN.search(text[: match.start()]):
+            return None
+        return match
+    return None
 
 
 def _fill_ellipsis(fragment: str, previous_question: str) -> str:
@@ -121,13 +175,84 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
     if _NAME.match(fragment) and len(fragment.split()) <= _MAX_NAME_WORDS:
         previous_name = _NAME_RUN.search(base)
         if previous_name:
-            name = fragment
-            if previous_name.group(0).endswith(("'s", "’s")) and not name.endswith(("'s", "’s")):
-                name += "'s"
-            return f"{base[: previous_name.start()]}{name}{base[previous_name.end() :]}?"
+            return _swap_name(base, previous_name, fragment)
+    same_kind = _same_kind_phrase(fragment, base)
+    if same_kind is not None:
+        # "And in 2024?" after "... killed in 2023?": the year is replaced, not added.
+        start, end, replacement = same_kind
+        return f"{base[:start]}{replacement}{base[end:]}?"
     if _PREPOSITION.match(fragment):
         return f"{base} {fragment}?"
     return f"{base}? What about {fragment}?"
+
+
+_DEMONYM_OF = {country: demonym for demonym, country in reversed(COUNTRY_OF.items())}
+_TITLE_AFTER = re.compile(r"(?:\s+[A-Z][\w-]*)+")
+
+
+def _swap_name(base: str, previous: re.Match[str], fragment: str) -> str:
+    """`base` with `fragment` in place of the name `previous` found in it: "Kenya's" for
+    "the Haitian" ("Who is the Haitian Prime Minister?" + "And Kenya's?"), "Jamaican" for
+    "Kenyan" in "the first Kenyan officers", "Ruto" for "Kenya's Interior Minister"."""
+    start, end = previous.span()
+    old = previous.group(0)
+    owner = old.endswith(("'s", "’s"))
+    new_owner = fragment.endswith(("'s", "’s"))
+    country = fragment.removesuffix("'s").removesuffix("’s")
+    demonym = old.split()[0].lower() in COUNTRY_OF
+    if new_owner and demonym:
+        # "the Haitian Prime Minister" -> "Kenya's Prime Minister".
+        end = start + len(old.split()[0])
+        if base[:start].endswith(("the ", "The ")):
+            start -= 4
+        return f"{base[:start]}{fragment}{base[end:]}?"
+    if demonym and country.lower() in _DEMONYM_OF:
+        end = start + len(old.split()[0])
+        return f"{base[:start]}{_DEMONYM_OF[country.lower()].capitalize()}{base[end:]}?"
+    if owner and not new_owner and country.lower() not in _DEMONYM_OF:
+        # A person for "Kenya's Interior Minister": the whole title is replaced.
+        title = _TITLE_AFTER.match(base, end)
+        if title:
+            end = title.end()
+        return f"{base[:start]}{fragment}{base[end:]}?"
+    name = fragment + ("'s" if owner and not new_owner else "")
+    return f"{base[:start]}{name}{base[end:]}?"
+
+
+_YEAR = r"(?:1[89]|20)\d\d"
+_MONTH = "|".join(MONTHS)
+_PHRASE_KINDS = (
+    re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+)?{_YEAR}$", re.IGNORECASE),
+    re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+)?(?:{_MONTH})$",
+               re.IGNORECASE),
+    re.compile(r"^(?:in|at|from|to)\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*$"),
+)
+_KIND_IN_BASE = (
+    re.compile(rf"\b(?:(?:in|during|since|by|until|before|after)\s+)?{_YEAR}\b", re.IGNORECASE),
+    re.compile(rf"\b(?:(?:in|during|since|by|until|before|after)\s+)?(?:{_MONTH})\b",
+               re.IGNORECASE),
+    None,  # a place: after the fragment's own preposition ("in Port-au-Prince")
+)
+
+
+def _same_kind_phrase(fragment: str, base: str) -> tuple[int, int, str] | None:
+    """Where `base` has a year, month or place of the kind `fragment` gives, the span to
+    replace and what replaces it (the fragment, given its preposition if it had none)."""
+    for kind, in_base in zip(_PHRASE_KINDS, _KIND_IN_BASE, strict=True):
+        if not kind.match(fragment):
+            continue
+        if in_base is None:
+            preposition = re.escape(fragment.split()[0])
+            in_base = re.compile(rf"\b{preposition}\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+        found = list(in_base.finditer(base))
+        if not found:
+            return None
+        last = found[-1]
+        old_words, new_words = last.group(0).split(), fragment.split()
+        if len(new_words) == 1 and len(old_words) > 1:
+            fragment = f"{old_words[0]} {fragment}"  # "What about 2024?": "in 2024"
+        return last.start(), last.end(), fragment
+    return None
 
 
 # A capitalised word that names a time, not someone: "Saturday [1]" is no referent for "them"
@@ -135,13 +260,30 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
 _TIME_WORDS = frozenset({*WEEKDAYS, *MONTHS, "today", "yesterday", "tomorrow"})
 
 
+# Capitalised first words of answers that are no names: "Yes [1].", "In May [1].",
+# "Last Saturday [1]".
+_NOT_A_NAME_START = frozenset({
+    "yes", "no", "in", "on", "at", "by", "from", "since", "during", "last", "next", "this",
+    "early", "late", "mid", "around", "about", "over", "under", "nearly", "until", "before",
+    "after"})
+
+
 def _short_name(answer: str) -> str:
     """The previous answer when it is a bare name ("Kipchumba Murkomen [1]."), else ''."""
     text = _MARKER.sub("", answer).strip().rstrip(".")
     if (_NAME.match(text) and len(text.split()) <= _MAX_NAME_WORDS
-            and text.lower() not in _TIME_WORDS):
+            and text.lower() not in _TIME_WORDS
+            and text.split()[0].lower() not in _NOT_A_NAME_START):
         return text
     return ""
+
+
+_PARTICIPLE = re.compile(
+    r"^(?:[a-z]+ed|built|held|made|known|seen|done|run|led|set|born|sent|taken|given|"
+    r"brought|chosen|hit|kept|left|paid|won|lost)$")
+# Verbs after a counted thing: "How many people live in Haiti".
+_COUNT_VERB = frozenset({"live", "work", "serve", "remain", "stay", "die", "come", "go", "leave",
+                         "arrive", "went", "came", "left", "are", "were"})
 
 
 def _subject(question: str) -> str:
@@ -149,24 +291,36 @@ def _subject(question: str) -> str:
     text = question.strip().rstrip(" ?")
     frame = _FRAME.match(text)
     if frame is None:
-        return ""
+        # "Did Kenya send more officers" -> "Kenya".
+        first, _, rest = text.partition(" ")
+        return _first_noun_phrase(rest.split()) if _AUX_WORD.match(first) else ""
     words = text[frame.end() :].split()
     aux = (frame.group("aux") or "").lower()
     if aux in _BE:
-        # "Who is Kenya's Interior Minister" -> "Kenya's Interior Minister".
-        return " ".join(words)
+        # "Who is Kenya's Interior Minister" -> "Kenya's Interior Minister"; "When was the
+        # mission launched" -> "the mission"; "What is the name of the gang alliance" -> "the
+        # gang alliance".
+        if [w.lower() for w in words[:3]] == ["the", "name", "of"]:
+            words = words[3:]
+        cut = next((i for i, w in enumerate(words) if i and _PARTICIPLE.match(w)), len(words))
+        return " ".join(words[:cut])
     if aux:
         # "When did the MSS mission start" -> "the MSS mission": the verb comes after it.
         return _first_noun_phrase(words)
     wh = frame.group("wh").lower()
     if wh.startswith("how "):
-        # "How many police has Kenya sent" -> "police": the counted thing.
-        counted = []
+        # "How many police has Kenya sent" -> "police": the counted thing, up to its verb
+        # ("How many officers arrived in ..." -> "officers").
+        counted: list[str] = []
         for w in words:
-            if _AUX_WORD.match(w):
+            if _AUX_WORD.match(w) or (counted and (_PARTICIPLE.match(w) or w in _COUNT_VERB)):
                 break
             counted.append(w)
         return " ".join(counted)
+    late_aux = next((i for i in range(1, min(len(words), 4)) if _AUX_WORD.match(words[i])), None)
+    if wh in {"which", "what"} and late_aux is not None:
+        # "Which airport did the Kenyan officers fly from" -> "the Kenyan officers".
+        return _first_noun_phrase(words[late_aux + 1 :])
     # "Who leads the MSS mission" -> "the MSS mission", "Which country leads the MSS mission"
     # -> the same: the wh-phrase is the subject, what it asks about follows the verb, from
     # its first determiner or name.
@@ -178,12 +332,28 @@ def _subject(question: str) -> str:
     return " ".join(words[1:]) if wh in {"who", "whom"} else ""
 
 
+_NAMING = re.compile(r"^\s*what\s+(?:is|was|are|were)\s+(?:the\s+name\s+of\b|.*\b(?:called|named)"
+                     r"\s*\??\s*$)", re.IGNORECASE)
+
+
 def _asks_for_thing(question: str) -> bool:
-    """A which- or what-question with no auxiliary ("Which country leads the mission?"),
-    whose answer names the thing asked for."""
+    """A which- or what-question whose answer is its subject ("Which country leads the
+    mission?", not "Which airport did they fly from?") or a name ("What is the gang alliance
+    called?"): what "it" or "they" next refers to."""
+    if _NAMING.match(question):
+        return True
     frame = _FRAME.match(question.strip())
-    return (frame is not None and frame.group("aux") is None
-            and frame.group("wh").lower() in {"which", "what"})
+    if frame is None or frame.group("aux") is not None:
+        return False
+    words = question.strip()[frame.end():].split()
+    return frame.group("wh").lower() in {"which", "what"} and not any(
+        _AUX_WORD.match(w) for w in words[1:4])
+
+
+_ADJECTIVES = frozenset({
+    "first", "second", "third", "fourth", "fifth", "new", "last", "latest", "next", "other",
+    "initial", "final", "current", "former", "local", "foreign", "international", "national",
+    "armed", "senior", "main", "whole", "entire", "same"})
 
 
 def _first_noun_phrase(words: list[str]) -> str:
@@ -191,11 +361,12 @@ def _first_noun_phrase(words: list[str]) -> str:
     if not words:
         return ""
     if words[0].lower() in _DETERMINER:
-        # "the 217 Kenyan officers": names and figures up to the first common word.
+        # "the 217 Kenyan officers", "the second contingent": names, figures and a few
+        # adjectives up to the first common word.
         phrase = [words[0]]
         for w in words[1:]:
             phrase.append(w)
-            if not (w[:1].isupper() or w[:1].isdigit()):
+            if not (w[:1].isupper() or w[:1].isdigit() or w.lower() in _ADJECTIVES):
                 break
         return " ".join(phrase)
     name = []
