@@ -28,6 +28,8 @@ from tests.test_pipeline import assert_citations_verbatim
          ["Who leads the mission?", "What's its budget?"]),
         ("Who is Kenya's interior minister & when did he visit Haiti?",
          ["Who is Kenya's interior minister?", "When did he visit Haiti?"]),
+        # A later part that refers back asks a question of its own, alike or not.
+        ("Who leads the mission and who funds it?", ["Who leads the mission?", "Who funds it?"]),
         # Two whole questions may ask alike.
         ("Who is Murkomen? Who is Otunga?", ["Who is Murkomen?", "Who is Otunga?"]),
     ],

@@ -28,7 +28,7 @@ POLICE = [
         (MINISTER, "What is his role?", "What is Kipchumba Murkomen's role?"),
         # No name in the answer: the pronoun refers to what the previous question asked about.
         (MISSION, "When did it start?", "When did the MSS mission start?"),
-        (POLICE, "When did they arrive?", "When did police arrive?"),
+        (POLICE, "When did they arrive?", "When did the police arrive?"),
         # "they" is what the question was about, not the one person the answer named.
         ([{"role": "user", "content": "Who commands the Kenyan contingent?"},
           {"role": "assistant", "content": "General Godfrey Otunga [1]"}],
@@ -119,7 +119,8 @@ def test_a_pronoun_subject_with_nothing_to_refer_to_is_found() -> None:
     assert unresolved_reference("What is his role?") == "his"
     assert unresolved_reference("How many officers did they send?") == "they"
     for named in ("When did Ruto visit Haiti?", "What did the officers say when they arrived?",
-                  "How many officers did Kenya send?"):
+                  "How many officers did Kenya send?",
+                  "How long did it take Kenya to deploy the first officers?"):
         assert unresolved_reference(named) is None
 
 
@@ -156,7 +157,8 @@ def _turns(*texts: str) -> list[dict[str, str]]:
         (POLICE, "Why did the cadets leave before they graduated?", None),
         (MINISTER, "Is it true that Kenya sent 400 officers?", None),
         (MINISTER, "How hard is it to fight the gangs?", None),
-        (POLICE, "How long did it take to deploy them?", "How long did it take to deploy police?"),
+        (POLICE, "How long did it take to deploy them?",
+         "How long did it take to deploy the police?"),
         # The previous question's subject without its verb or participle, and whole.
         (_turns("How many Kenyan police officers arrived in Port-au-Prince on Saturday?",
                 "217 [1]"), "Who welcomed them?", "Who welcomed Kenyan police officers?"),
@@ -192,6 +194,33 @@ def _turns(*texts: str) -> list[dict[str, str]]:
          "What about Jamaica?", "When did the first Jamaican officers arrive in Haiti?"),
         (_turns("What did Kenya's Interior Minister say about the gangs?", "NONE"),
          "What about Ruto?", "What did Ruto say about the gangs?"),
+        # A nationality for a nationality, a "the ..." phrase for the subject, a weekday
+        # for a weekday; a fragment with no "and" before it.
+        (_turns("When did the first Kenyan officers arrive in Haiti?", "June 2024 [1]"),
+         "and the Jamaicans?", "When did the first Jamaican officers arrive in Haiti?"),
+        (_turns("Who is the Haitian Prime Minister?", "Alix Didier Fils-Aime [1]"),
+         "And the Kenyan one?", "Who is the Kenyan Prime Minister?"),
+        (_turns("How many Kenyan police are in Haiti?", "400 [1]"),
+         "How about Jamaican soldiers?", "How many Jamaican soldiers are in Haiti?"),
+        (_turns("Where did the 217 officers land?", "Port-au-Prince [1]"),
+         "And the second contingent?", "Where did the second contingent land?"),
+        (_turns("How many Kenyan officers arrived on Saturday?", "217 [1]"),
+         "And on Tuesday?", "How many Kenyan officers arrived on Tuesday?"),
+        (_turns("How many people were killed by gang violence in 2023?", "Over 5,600 [1]"),
+         "in 2024?", "How many people were killed by gang violence in 2024?"),
+        (_turns("Who is Kenya's Interior Minister?", "Kipchumba Murkomen [1]"),
+         "Haiti's?", "Who is Haiti's Interior Minister?"),
+        (MINISTER, "Really?", None),
+        # "they" is a plural noun of the previous question rather than its one name, and a
+        # plural takes a bare apostrophe; a capitalised name is whole before its verb.
+        (_turns("What did Ruto tell the Kenyan officers?", "NONE"), "How did they react?",
+         "How did the Kenyan officers react?"),
+        (_turns("Who leads the gangs?", "NONE"), "What are their demands?",
+         "What are the gangs' demands?"),
+        (_turns("When did the Jamaicans arrive?", "NONE"), "Who welcomed them?",
+         "Who welcomed the Jamaicans?"),
+        (_turns("What did the UN Security Council decide about Haiti?", "NONE"),
+         "And the US?", "What did the US decide about Haiti?"),
         # A bare question word after a yes-no question; a count with no noun.
         (_turns("Did Kenya delay the deployment?", "Yes [1]."), "Why?",
          "Why did Kenya delay the deployment?"),

@@ -22,6 +22,7 @@ from mss_qa.verify import (
     literal_support,
     matches_answer_type,
     names_in,
+    names_other_kind,
     names_other_ordinal,
     number_phrases,
     numbers_in,
@@ -177,6 +178,33 @@ def test_restating_the_question_is_not_an_answer() -> None:
     assert not restates_question("post on social media 600 times", question)
     assert not restates_question("social media accounts", question)
     assert restates_question("O’Neill", "What did O'Neill say about arms smuggling?")
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "other_kind"),
+    [
+        # A team is no weapon, though its name has the word in it.
+        ("What weapons do the Kenyan police carry in Haiti?",
+         "Special Weapons and Tactics Team (SWAT)", True),
+        ("What tactics do the gangs use?", "Special Weapons and Tactics Team", True),
+        # The name ends with the asked-for noun, or does not hold it at all.
+        ("Which airport did the Kenyan officers fly out from?",
+         "Jomo Kenyatta International Airport", False),
+        ("Which all-female Kenyan unit is among those Kenya plans to send?",
+         "Special Weapons and Tactics Team (SWAT)", False),
+        ("What airline flew the Kenyan police to Haiti?", "Kenya Airways", False),
+        # The noun asked for is the first word in lower case, not a name before it.
+        ("Which Security Council resolution backs the mission?",
+         "Security Council resolution 2699", False),
+        # Not a name; not a which- or what-question.
+        ("What weapons do the gangs carry?", "weapons smuggled from abroad", False),
+        ("Who leads the Special Weapons and Tactics Team?", "Special Weapons Commander", False),
+    ],
+)
+def test_a_name_that_holds_the_asked_noun_only_as_a_modifier_is_of_another_kind(
+    question: str, claim: str, other_kind: bool
+) -> None:
+    assert names_other_kind(question, claim) is other_kind
 
 
 def test_a_question_for_a_two_word_phrase_wants_two_words() -> None:

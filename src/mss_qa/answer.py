@@ -50,6 +50,7 @@ from mss_qa.verify import (
     is_figure,
     literal_support,
     matches_answer_type,
+    names_other_kind,
     names_other_ordinal,
     nationalities,
     number_phrases,
@@ -220,6 +221,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         cited = " ".join(span.text for span in spans) if spans else ""
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not fits_word_count(question, claim.text)
+                or names_other_kind(question, claim.text)
                 or not states_ranking(question, cited)
                 or names_other_ordinal(question, cited)
                 or about_other_nationality(question, cited, context)

@@ -105,8 +105,10 @@ def split_compound(question: str) -> list[str]:
     parts.append(question[at:])
     parts = [p.strip(" ,;?") for p in parts]
     asked = [_asks(p) for p in parts]
+    # Alike parts joined by "and" share what follows ("... between April and June"), unless
+    # the later one refers back ("Who leads the mission and who funds it?").
     same_word = any(asked[i] == asked[i + 1] and not whole_questions[i]
-                    for i in range(len(parts) - 1))
+                    and not _REFERS_BACK.search(parts[i + 1]) for i in range(len(parts) - 1))
     if (len(parts) == 1 or len(parts) > MAX_PARTS
             or any(len(p.split()) < _MIN_WORDS for p in parts) or same_word):
         return [question]
@@ -117,6 +119,7 @@ def split_compound(question: str) -> list[str]:
 # where ...".
 _EMBEDDED = re.compile(rf"^\s*{_AUX}\b.*\b(?:who|whom|whose|what|which|when|where|why|how)\b",
                        re.IGNORECASE)
+_REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
 _QUESTION_WORD = re.compile(r"^\s*(who|whom|whose|what|which|when|where|why|how)\b",
                             re.IGNORECASE)
 

@@ -83,12 +83,16 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     text = " ".join(question.split())
     if len(text.split()) > _MAX_FOLLOW_UP_WORDS:
         return text
-    connective = _CONNECTIVE.match(text)
+    connective = _CONNECTIVE.match(text) or _SAME_FOR.match(text)
     if connective:
         rest = text[connective.end() :].strip()
         if rest and not _QUESTION_START.match(rest):
             return _fill_ellipsis(rest.rstrip(" ?"), previous_question)
         text = rest[:1].upper() + rest[1:] if rest else text
+    elif (_FRAGMENT.match(text) and not _QUESTION_START.match(text)
+          and _says_what_changes(text)):
+        # "in 2024?", "Jamaica?", "Haiti's?": a fragment with nothing before it.
+        return _fill_ellipsis(text.rstrip(" ?"), previous_question)
     bare = _BARE_WH.match(text)
     if bare and _AUX_WORD.match(previous_question.split()[0]):
         # "Why?" after "Did Kenya delay the deployment?" -> "Why did Kenya delay ...?"
@@ -97,7 +101,7 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     uncounted = _UNCOUNTED.match(text)
     if uncounted and _COUNTING.match(previous_question):
         # "How many have arrived?" after "How many officers did Kenya pledge?".
-        counted = _subject(previous_question)
+        counted = _subject(previous_question).removeprefix("the ")
         if counted:
             return f"{text[: uncounted.end(1)]} {counted}{text[uncounted.end(1) :]}"
     pronoun = _referring_pronoun(text)
@@ -115,6 +119,10 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     # what-question asks for a thing, and its answer is what "it" or "they" now means.
     answer_is_referent = bool(name) and (word in _ONE_PERSON or _asks_for_thing(previous_question))
     referent = name if answer_is_referent else _subject(previous_question)
+    if word in _PLURAL and not answer_is_referent and not _is_plural(referent):
+        # "How did they react?" after "What did Ruto tell the Kenyan officers?": the
+        # officers, not Ruto.
+        referent = _plural_phrase(previous_question) or referent
     if not referent or (not name and word in _ONE_PERSON
                         and not _about_someone(previous_question, referent)):
         # "he" is no "population of Kenya": left as it is, the question is refused as not
@@ -125,13 +133,40 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     after_her = re.match(r"\s+([a-z]+)", following) if word == "her" else None
     possessive = word in _POSSESSIVE or (
         after_her is not None and after_her.group(1) not in STOPWORDS | {"to"})
-    replacement = referent + ("'s" if possessive else "")
+    # "the gangs' demands", "Kenya's officers".
+    replacement = referent + (("'" if _is_plural(referent) else "'s") if possessive else "")
     return text[: pronoun.start()] + replacement + following
 
 
+_SAME_FOR = re.compile(
+    r"^\s*(?:and\s+)?(?:the\s+)?same\s+(?:question\s+|thing\s+)?(?:for|about)\b\s*",
+    re.IGNORECASE)
+# A follow-up of a few words that is no question of its own: "in 2024?", "Jamaica?".
+_FRAGMENT = re.compile(
+    r"^\s*(?:(?:in|at|on|for|from|during|since|before|after|under)\s+)?"
+    r"(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)?\s*\??\s*$", re.IGNORECASE)
 _BARE_WH = re.compile(r"^\s*(why|when|where|how)\s*\??\s*$", re.IGNORECASE)
 _COUNTING = re.compile(r"^\s*how\s+(?:many|much)\b", re.IGNORECASE)
 _UNCOUNTED = re.compile(rf"^\s*(how\s+(?:many|much))\s+{_AUX}\b", re.IGNORECASE)
+
+
+_PLURAL = frozenset({"they", "them", "their", "theirs"})
+
+
+def _is_plural(phrase: str) -> bool:
+    last = phrase.split()[-1].lower() if phrase.split() else ""
+    return last.endswith("s") and not last.endswith(("ss", "'s", "’s"))
+
+
+def _plural_phrase(question: str) -> str:
+    """The first "the ..." phrase of `question` that names several ("the Kenyan officers")."""
+    words = question.strip().rstrip(" ?").split()
+    for i, w in enumerate(words):
+        if w.lower() in {"the", "these", "those"}:
+            phrase = _first_noun_phrase(words[i:])
+            if _is_plural(phrase):
+                return phrase
+    return ""
 
 
 def _about_someone(question: str, subject: str) -> bool:
@@ -148,7 +183,7 @@ _PLACE_OR_TIME_QUESTION = re.compile(r"^\s*(?:where|when|how|why)\b", re.IGNOREC
 # "it" that stands for nothing: "Is it true that ...", "How hard is it to ...", "Was it the
 # first time ...", "How long did it take ...".
 _DUMMY_IT = re.compile(
-    r"\s+(?:[a-z]+\s+)?(?:to|that)\b|\s+(?:true|safe|possible|likely|necessary|important|"
+    r"\s+(?:(?![a-z]+ed\b)[a-z]+\s+)?(?:to|that)\b|\s+(?:true|safe|possible|likely|necessary|important|"
     r"the\s+(?:first|last|only)|takes?|took)\b", re.IGNORECASE)
 _SUBJECT_PRONOUN = frozenset({"he", "she", "they", "it"})
 _DETERMINED_NOUN = re.compile(r"\b(?:the|these|those)\s+\w", re.IGNORECASE)
@@ -172,6 +207,11 @@ def _referring_pronoun(text: str) -> re.Match[str] | None:
 def _fill_ellipsis(fragment: str, previous_question: str) -> str:
     """'Haiti's' / 'in 2023' / 'the police', completed from the previous question."""
     base = previous_question.strip().rstrip(" ?")
+    if fragment.lower().removesuffix("'s").removesuffix("’s") in _DEMONYM_OF:
+        fragment = " ".join(w.capitalize() for w in fragment.split())  # "jamaica's"
+    nationality = _swap_nationality(base, fragment)
+    if nationality is not None:
+        return nationality
     if _NAME.match(fragment) and len(fragment.split()) <= _MAX_NAME_WORDS:
         previous_name = _NAME_RUN.search(base)
         if previous_name:
@@ -183,7 +223,62 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
         return f"{base[:start]}{replacement}{base[end:]}?"
     if _PREPOSITION.match(fragment):
         return f"{base} {fragment}?"
+    subject = _subject(previous_question)
+    if subject and ((fragment.lower().startswith(("the ", "these ", "those "))
+                    and subject.lower().startswith(("the ", "these ", "those ")))
+                    or (_POSSESSIVE_PHRASE.match(fragment) and _POSSESSIVE_PHRASE.match(subject))):
+        # "And the second contingent?" after "Where did the 217 officers land?", "And
+        # Haiti's police chief?" after "Who is Kenya's Interior Minister?".
+        at = base.find(subject)
+        if at >= 0:
+            return f"{base[:at]}{fragment}{base[at + len(subject):]}?"
     return f"{base}? What about {fragment}?"
+
+
+_POSSESSIVE_PHRASE = re.compile(r"^[A-Z][\w-]*['’]s\s+\w")
+
+
+def _nationality_in(text: str) -> re.Match[str] | None:
+    """The first nationality ("Kenyan", "Jamaicans") or country in `text`."""
+    for match in re.finditer(r"\b[\w-]+\b", text):
+        word = match.group(0).lower()
+        if word in COUNTRY_OF or (word.endswith("s") and word[:-1] in COUNTRY_OF):
+            return match
+    return None
+
+
+def _swap_nationality(base: str, fragment: str) -> str | None:
+    """"And the Jamaicans?" after "When did the first Kenyan officers arrive?" -> "When did
+    the first Jamaican officers arrive?"; "And the Kenyan one?" after "Who is the Haitian
+    Prime Minister?" -> "Who is the Kenyan Prime Minister?"; "How about Jamaican soldiers?"
+    after "How many Kenyan police are in Haiti?" -> "How many Jamaican soldiers are in
+    Haiti?". None when either names no nationality."""
+    new = _nationality_in(fragment)
+    old = _nationality_in(base)
+    if new is None or old is None or old.group(0).lower() not in COUNTRY_OF:
+        return None
+    demonym = new.group(0).lower()
+    demonym = (demonym if demonym in COUNTRY_OF else demonym[:-1]).capitalize()
+    rest = fragment[new.end():].strip()
+    end = old.end()
+    if rest and rest.lower() not in {"one", "ones"}:
+        # A noun of its own ("soldiers") replaces the one after the old nationality.
+        following = re.match(r"\s+[a-z][\w-]*", base[end:])
+        end += following.end() if following else 0
+        demonym = f"{demonym} {rest}"
+    return f"{base[:old.start()]}{demonym}{base[end:]}?"
+
+
+def _says_what_changes(fragment: str) -> bool:
+    """A fragment that can only be a follow-up: a preposition first ("in 2024?"), a
+    possessive ("Haiti's?"), a year, month, weekday, country or nationality ("Jamaica?"),
+    not a word like "Really?"."""
+    words = [w.lower() for w in re.findall(r"[\w’'-]+", fragment)]
+    return bool(words) and (
+        _PREPOSITION.match(fragment) is not None
+        or words[-1].endswith(("'s", "’s"))
+        or any(w in _DEMONYM_OF or w in COUNTRY_OF or w in MONTHS or w in WEEKDAYS
+               or re.fullmatch(_YEAR, w) for w in words))
 
 
 _DEMONYM_OF = {country: demonym for demonym, country in reversed(COUNTRY_OF.items())}
@@ -216,22 +311,28 @@ def _swap_name(base: str, previous: re.Match[str], fragment: str) -> str:
             end = title.end()
         return f"{base[:start]}{fragment}{base[end:]}?"
     name = fragment + ("'s" if owner and not new_owner else "")
+    if base[:start].endswith(("the ", "The ")) and old.lower() in _DEMONYM_OF:
+        start -= 4  # "the Bahamas" -> "Belize"
     return f"{base[:start]}{name}{base[end:]}?"
 
 
 _YEAR = r"(?:1[89]|20)\d\d"
 _MONTH = "|".join(MONTHS)
+_WEEKDAY = "|".join(WEEKDAYS)
 _PHRASE_KINDS = (
-    re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+)?{_YEAR}$", re.IGNORECASE),
+    re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+(?:[\w\s]+\s)?)?{_YEAR}$",
+               re.IGNORECASE),
     re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+)?(?:{_MONTH})$",
                re.IGNORECASE),
     re.compile(r"^(?:in|at|from|to)\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*$"),
+    re.compile(rf"^(?:on\s+)?(?:{_WEEKDAY})$", re.IGNORECASE),
 )
 _KIND_IN_BASE = (
     re.compile(rf"\b(?:(?:in|during|since|by|until|before|after)\s+)?{_YEAR}\b", re.IGNORECASE),
     re.compile(rf"\b(?:(?:in|during|since|by|until|before|after)\s+)?(?:{_MONTH})\b",
                re.IGNORECASE),
     None,  # a place: after the fragment's own preposition ("in Port-au-Prince")
+    re.compile(rf"\b(?:on\s+)?(?:{_WEEKDAY})\b", re.IGNORECASE),
 )
 
 
@@ -278,6 +379,7 @@ def _short_name(answer: str) -> str:
     return ""
 
 
+_ADVERBS = frozenset({"now", "still", "currently", "already", "ever", "really"})
 _PARTICIPLE = re.compile(
     r"^(?:[a-z]+ed|built|held|made|known|seen|done|run|led|set|born|sent|taken|given|"
     r"brought|chosen|hit|kept|left|paid|won|lost)$")
@@ -302,7 +404,10 @@ def _subject(question: str) -> str:
         # gang alliance".
         if [w.lower() for w in words[:3]] == ["the", "name", "of"]:
             words = words[3:]
-        cut = next((i for i, w in enumerate(words) if i and _PARTICIPLE.match(w)), len(words))
+        cut = next((i for i, w in enumerate(words)
+                    if i and (_PARTICIPLE.match(w) or w.lower() in _ADVERBS
+                              or (w.endswith("ing") and words[i - 1].lower() not in _DETERMINER))),
+                   len(words))
         return " ".join(words[:cut])
     if aux:
         # "When did the MSS mission start" -> "the MSS mission": the verb comes after it.
@@ -316,6 +421,9 @@ def _subject(question: str) -> str:
             if _AUX_WORD.match(w) or (counted and (_PARTICIPLE.match(w) or w in _COUNT_VERB)):
                 break
             counted.append(w)
+        # "How many police has Kenya sent" -> "the police", as "they" now means them.
+        if counted and counted[0][:1].islower() and counted[0].lower() not in _DETERMINER:
+            counted.insert(0, "the")
         return " ".join(counted)
     late_aux = next((i for i in range(1, min(len(words), 4)) if _AUX_WORD.match(words[i])), None)
     if wh in {"which", "what"} and late_aux is not None:
@@ -366,7 +474,14 @@ def _first_noun_phrase(words: list[str]) -> str:
         phrase = [words[0]]
         for w in words[1:]:
             phrase.append(w)
-            if not (w[:1].isupper() or w[:1].isdigit() or w.lower() in _ADJECTIVES):
+            lower = w.lower()
+            if lower in _DEMONYM_OF or (lower.endswith("s") and lower[:-1] in COUNTRY_OF):
+                break  # "the Kenyans", "the Bahamas": the noun itself
+            if (w[:1].islower() and len(phrase) > 3 and phrase[-2][:1].isupper()
+                    and phrase[-3][:1].isupper()):
+                phrase.pop()  # "the UN Security Council" is whole before "decide"
+                break
+            if not (w[:1].isupper() or w[:1].isdigit() or lower in _ADJECTIVES):
                 break
         return " ".join(phrase)
     name = []
@@ -389,7 +504,10 @@ def unresolved_reference(question: str) -> str | None:
     "When did he visit Haiti?"), else None. Left so, the answer would be about whoever the
     passages happen to name."""
     match = _PRONOUN_SUBJECT.match(question)
-    return match.group("pronoun") if match else None
+    if match is None or (match.group("pronoun").lower() == "it"
+                         and _DUMMY_IT.match(question[match.end():])):
+        return None  # "How long did it take Kenya to deploy ...?" asks about Kenya
+    return match.group("pronoun")
 
 
 def asks_nothing(question: str) -> bool:

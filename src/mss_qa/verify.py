@@ -575,6 +575,43 @@ def fits_word_count(question: str, claim: str) -> bool:
     return len(_WORD.findall(fold(claim))) == count
 
 
+_ASKED_AUX = frozenset(
+    "is are was were do does did has have had will would can could should may might".split())
+_NAME_JOINERS = frozenset({"and", "of", "the", "for", "de", "du", "la", "&"})
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)|\s*\[\d+\]")
+
+
+def asked_kind(question: str) -> str | None:
+    """The noun a which- or what-question asks for: "weapons" in "What weapons do the police
+    carry?", "unit" in "Which all-female Kenyan unit is among ...?" (the last word before the
+    auxiliary); when no auxiliary follows soon, its first word in lower case ("resolution"
+    in "Which Security Council resolution backs the mission?")."""
+    words = _WORD.findall(question.replace("’", "'"))
+    lowered = [w.lower() for w in words]
+    if len(words) < 2 or lowered[0] not in {"what", "which"} or lowered[1] in _ASKED_AUX:
+        return None
+    aux = next((i for i in range(2, min(len(words), 6)) if lowered[i] in _ASKED_AUX), None)
+    first_common = next((w for w in words[1:] if w.islower()), "")
+    head = lowered[aux - 1] if aux is not None else first_common
+    return head if head.isalpha() and head not in STOPWORDS else None
+
+
+def names_other_kind(question: str, claim: str) -> bool:
+    """True when the claim is a proper name that holds the asked-for noun only as a modifier:
+    "Special Weapons and Tactics Team" answers "What weapons ...?" with a team, because its
+    name has the word in it ("Jomo Kenyatta International Airport" is an airport)."""
+    kind = asked_kind(question)
+    if kind is None:
+        return False
+    words = _WORD.findall(_PARENTHETICAL.sub("", claim))
+    if len(words) < 2 or not all(w[:1].isupper() for w in words
+                                 if w.lower() not in _NAME_JOINERS):
+        return False
+    stems = [tokenize(w)[0] if tokenize(w) else "" for w in words]
+    asked = tokenize(kind)[0]
+    return asked in stems[:-1] and stems[-1] != asked
+
+
 _SUPERLATIVE = re.compile(r"\b(most|least|largest|biggest|highest|lowest|greatest|smallest|fewest"
                           r"|top|main|best|worst|first|last|only)\b")
 
