@@ -211,6 +211,16 @@ def _turns(*texts: str) -> list[dict[str, str]]:
         (_turns("Who is Kenya's Interior Minister?", "Kipchumba Murkomen [1]"),
          "Haiti's?", "Who is Haiti's Interior Minister?"),
         (MINISTER, "Really?", None),
+        # "it" after a name in the question is not that name; "more officers" are "they".
+        (_turns("Who is funding the MSS mission?", "NONE"), "What did Rubio say about it?",
+         "What did Rubio say about the MSS mission?"),
+        (_turns("Did Kenya send more officers?", "Yes [1]"), "When did they arrive?",
+         "When did the officers arrive?"),
+        # A long question about "he" still has "he" resolved.
+        (_turns("Who commands the Kenyan contingent?", "General Godfrey Otunga [1]"),
+         "What did he say about the conditions his officers are facing in Port-au-Prince?",
+         "What did General Godfrey Otunga say about the conditions his officers are facing in "
+         "Port-au-Prince?"),
         # "they" is a plural noun of the previous question rather than its one name, and a
         # plural takes a bare apostrophe; a capitalised name is whole before its verb.
         (_turns("What did Ruto tell the Kenyan officers?", "NONE"), "How did they react?",

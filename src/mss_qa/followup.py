@@ -49,7 +49,8 @@ _PREPOSITION = re.compile(
     r"according\s+to|among|between|under|over|outside|inside)\b",
     re.IGNORECASE,
 )
-# Longer follow-ups rarely lean on the previous turn; they are left alone.
+# Longer follow-ups rarely lean on the previous turn; they are left alone, but for a pronoun
+# that is what they ask about ("What did he say about ...").
 _MAX_FOLLOW_UP_WORDS = 12
 _MAX_NAME_WORDS = 5
 
@@ -81,15 +82,18 @@ def standalone_question(question: str, history: Sequence[Mapping[str, str]]) -> 
 
 def _rewrite(question: str, previous_question: str, previous_answer: str) -> str:
     text = " ".join(question.split())
-    if len(text.split()) > _MAX_FOLLOW_UP_WORDS:
+    long = len(text.split()) > _MAX_FOLLOW_UP_WORDS
+    if long and unresolved_reference(text) is None:
         return text
+    # A long question about "he" ("What did he say about the conditions his officers are
+    # facing in Port-au-Prince?") has its pronoun resolved; it is no ellipsis.
     connective = _CONNECTIVE.match(text) or _SAME_FOR.match(text)
-    if connective:
+    if connective and not long:
         rest = text[connective.end() :].strip()
         if rest and not _QUESTION_START.match(rest):
             return _fill_ellipsis(rest.rstrip(" ?"), previous_question)
         text = rest[:1].upper() + rest[1:] if rest else text
-    elif (_FRAGMENT.match(text) and not _QUESTION_START.match(text)
+    elif (not long and _FRAGMENT.match(text) and not _QUESTION_START.match(text)
           and _says_what_changes(text)):
         # "in 2024?", "Jamaica?", "Haiti's?": a fragment with nothing before it.
         return _fill_ellipsis(text.rstrip(" ?"), previous_question)
@@ -105,10 +109,14 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
         if counted:
             return f"{text[: uncounted.end(1)]} {counted}{text[uncounted.end(1) :]}"
     pronoun = _referring_pronoun(text)
-    if pronoun is None or _NAME_RUN.search(text[: pronoun.start()]):
-        # No pronoun, or a name in the question itself comes first and is what it refers to.
+    if pronoun is None:
         return text
     word = pronoun.group(1).lower()
+    if word not in _SINGLE_OBJECT and _NAME_RUN.search(text[: pronoun.start()]):
+        # A name in the question itself comes first and is what it refers to ("Did Ruto
+        # meet his officers?"); "it", "him" or "her" after one is someone or something else
+        # ("What did Rubio say about it?").
+        return text
     name = _short_name(previous_answer)
     if word in _ONE_PERSON and _PLACE_OR_TIME_QUESTION.match(previous_question):
         name = ""  # "Port-au-Prince", the answer to "Where did he go?", is not "he"
@@ -151,6 +159,7 @@ _UNCOUNTED = re.compile(rf"^\s*(how\s+(?:many|much))\s+{_AUX}\b", re.IGNORECASE)
 
 
 _PLURAL = frozenset({"they", "them", "their", "theirs"})
+_SINGLE_OBJECT = frozenset({"it", "him"})
 
 
 def _is_plural(phrase: str) -> bool:
@@ -159,11 +168,12 @@ def _is_plural(phrase: str) -> bool:
 
 
 def _plural_phrase(question: str) -> str:
-    """The first "the ..." phrase of `question` that names several ("the Kenyan officers")."""
+    """The first "the ..." phrase of `question` that names several ("the Kenyan officers";
+    "more officers" as "the officers")."""
     words = question.strip().rstrip(" ?").split()
     for i, w in enumerate(words):
-        if w.lower() in {"the", "these", "those"}:
-            phrase = _first_noun_phrase(words[i:])
+        if w.lower() in {"the", "these", "those", "more", "additional"}:
+            phrase = _first_noun_phrase(["the", *words[i + 1:]])
             if _is_plural(phrase):
                 return phrase
     return ""
@@ -198,7 +208,11 @@ def _referring_pronoun(text: str) -> re.Match[str] | None:
         word = match.group(1).lower()
         if word == "it" and _DUMMY_IT.match(text[match.end():]):
             continue
-        if word in _SUBJECT_PRONOUN and _DETERMINED_NOUN.search(text[: match.start()]):
+        following = re.match(r"\s+([\w'’]+)", text[match.end():])
+        subject = following is not None and (_AUX_WORD.match(following.group(1)) is not None
+                                             or following.group(1).lower() not in STOPWORDS)
+        if (word in _SUBJECT_PRONOUN and subject
+                and _DETERMINED_NOUN.search(text[: match.start()])):
             return None
         return match
     return None
@@ -404,6 +418,8 @@ def _subject(question: str) -> str:
         # gang alliance".
         if [w.lower() for w in words[:3]] == ["the", "name", "of"]:
             words = words[3:]
+        if words and words[0].endswith("ing") and words[0].islower():
+            words = words[1:]  # "Who is funding the MSS mission" -> "the MSS mission"
         cut = next((i for i, w in enumerate(words)
                     if i and (_PARTICIPLE.match(w) or w.lower() in _ADVERBS
                               or (w.endswith("ing") and words[i - 1].lower() not in _DETERMINER))),
