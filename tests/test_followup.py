@@ -187,6 +187,8 @@ def _turns(*texts: str) -> list[dict[str, str]]:
          "What about 2024?", "How many people were killed by gang violence in 2024?"),
         (_turns("How many people were killed in Port-au-Prince?", "Over 2,500 [1]"),
          "And in Cité Soleil?", "How many people were killed in Cité Soleil?"),
+        (_turns("How many people were killed by gang violence in 2023?", "Over 5,600 [1]"),
+         "And the year before?", "How many people were killed by gang violence in 2022?"),
         # A country for a nationality, a person for a title.
         (_turns("Who is the Haitian Prime Minister?", "Alix Didier Fils-Aime [1]"),
          "And Kenya's?", "Who is Kenya's Prime Minister?"),
@@ -231,6 +233,9 @@ def _turns(*texts: str) -> list[dict[str, str]]:
          "Who welcomed the Jamaicans?"),
         (_turns("What did the UN Security Council decide about Haiti?", "NONE"),
          "And the US?", "What did the US decide about Haiti?"),
+        # "Who else?" asks the previous who-question again for others.
+        (_turns("Who visited Haiti in May?", "William Ruto [1]"), "Who else?",
+         "Who else visited Haiti in May?"),
         # A bare question word after a yes-no question; a count with no noun.
         (_turns("Did Kenya delay the deployment?", "Yes [1]."), "Why?",
          "Why did Kenya delay the deployment?"),

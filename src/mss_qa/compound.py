@@ -15,9 +15,13 @@ answers are put together under one set of citation numbers.
 A part starts with a question word and says something of its own: "when did he arrive",
 "how many officers", "which countries sent", "what tariff did"; "and what Rubio said" is
 not one ("What is the difference between what Ruto said and what Rubio said?" stays whole),
-nor is a bare "and when?". Parts must ask with different question words: in "How many were
-killed and how many were kidnapped between April and June?" the dates belong to both, and
-the first part asked alone would lose them.
+nor is a bare "and when?". Parts joined by "and" must ask with different question words: in
+"How many were killed and how many were kidnapped between April and June?" the dates belong
+to both, and the first part asked alone would lose them; a later part that refers back
+("Who leads the mission and who funds it?") and a whole question after a "?" ask alone.
+Questions inside a yes-no frame ("Can you tell me who leads the mission and where ...?")
+and a relative clause continued after "and" ("the officers who arrived ... and who
+trained ...") are not split.
 """
 
 from __future__ import annotations

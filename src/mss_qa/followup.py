@@ -97,6 +97,12 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
           and _says_what_changes(text)):
         # "in 2024?", "Jamaica?", "Haiti's?": a fragment with nothing before it.
         return _fill_ellipsis(text.rstrip(" ?"), previous_question)
+    other = _ELSE.match(text)
+    asked = _FRAME.match(previous_question.strip())
+    if other and asked and asked.group("wh").lower() == other.group(1).lower():
+        # "Who else?" after "Who visited Haiti in May?" -> "Who else visited Haiti in May?"
+        rest = previous_question.strip()[len(other.group(1)):]
+        return f"{other.group(1).capitalize()} else{rest}"
     bare = _BARE_WH.match(text)
     if bare and _AUX_WORD.match(previous_question.split()[0]):
         # "Why?" after "Did Kenya delay the deployment?" -> "Why did Kenya delay ...?"
@@ -114,7 +120,7 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     word = pronoun.group(1).lower()
     if word not in _SINGLE_OBJECT and _NAME_RUN.search(text[: pronoun.start()]):
         # A name in the question itself comes first and is what it refers to ("Did Ruto
-        # meet his officers?"); "it", "him" or "her" after one is someone or something else
+        # meet his officers?"); "it" or "him" after one is someone or something else
         # ("What did Rubio say about it?").
         return text
     name = _short_name(previous_answer)
@@ -153,6 +159,7 @@ _SAME_FOR = re.compile(
 _FRAGMENT = re.compile(
     r"^\s*(?:(?:in|at|on|for|from|during|since|before|after|under)\s+)?"
     r"(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)?\s*\??\s*$", re.IGNORECASE)
+_ELSE = re.compile(r"^\s*(who|what|where)\s+else\s*\??\s*$", re.IGNORECASE)
 _BARE_WH = re.compile(r"^\s*(why|when|where|how)\s*\??\s*$", re.IGNORECASE)
 _COUNTING = re.compile(r"^\s*how\s+(?:many|much)\b", re.IGNORECASE)
 _UNCOUNTED = re.compile(rf"^\s*(how\s+(?:many|much))\s+{_AUX}\b", re.IGNORECASE)
@@ -230,6 +237,13 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
         previous_name = _NAME_RUN.search(base)
         if previous_name:
             return _swap_name(base, previous_name, fragment)
+    shift = _YEAR_SHIFT.match(fragment)
+    year = re.search(rf"\b{_YEAR}\b", base)
+    if shift and year:
+        # "And the year before?" after "... killed in 2023?" -> "... killed in 2022?"
+        direction = (shift.group(1) or shift.group(2)).lower()
+        step = -1 if direction in {"before", "previous", "prior", "earlier"} else 1
+        return f"{base[:year.start()]}{int(year.group(0)) + step}{base[year.end():]}?"
     same_kind = _same_kind_phrase(fragment, base)
     if same_kind is not None:
         # "And in 2024?" after "... killed in 2023?": the year is replaced, not added.
@@ -249,6 +263,9 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
     return f"{base}? What about {fragment}?"
 
 
+_YEAR_SHIFT = re.compile(
+    r"^(?:the\s+year\s+(before|after|earlier|later)|the\s+(previous|prior|following|next)"
+    r"\s+year)$", re.IGNORECASE)
 _POSSESSIVE_PHRASE = re.compile(r"^[A-Z][\w-]*['’]s\s+\w")
 
 
