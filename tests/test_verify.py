@@ -24,6 +24,7 @@ from mss_qa.verify import (
     names_in,
     names_other_kind,
     names_other_ordinal,
+    names_other_year,
     number_phrases,
     numbers_in,
     relative_years,
@@ -408,6 +409,24 @@ def test_a_month_and_year_can_be_made_the_full_date_of_what_is_asked() -> None:
         "January 10, 2025")
     assert fuller_dates("October 2024", "Courts reopened on 7 November 2024.") == []
     assert fuller_dates("7th October 2024", text) == []  # already has its day
+
+
+def test_a_question_about_a_year_is_not_answered_from_text_about_another() -> None:
+    written_2025 = "Officers landed on January 18, 2025."
+    question = "How many people were killed by gang violence in 2022?"
+    for text in ("Gang violence claimed over 5,600 lives in 2023 alone.",
+                 "The UN said more than 5,600 people were killed by gang violence last year."):
+        assert names_other_year(question, [(text, lambda: written_2025)]), text
+    # The year asked, stated or as "last year" of a 2025 article; or no year at all.
+    assert not names_other_year("How many were killed in 2023?",
+                                [("Over 5,600 lives in 2023 alone.", lambda: "")])
+    assert not names_other_year("How many were killed in 2024?",
+                                [("5,600 were killed last year.", lambda: written_2025)])
+    assert not names_other_year("How many were killed in 2022?",
+                                [("5,600 people were killed.", lambda: written_2025)])
+    # A question that asks no year.
+    assert not names_other_year("How many were killed?",
+                                [("Over 5,600 lives in 2023 alone.", lambda: "")])
 
 
 def test_relative_years_take_the_year_from_the_documents_latest_dated_day() -> None:

@@ -52,6 +52,7 @@ from mss_qa.verify import (
     matches_answer_type,
     names_other_kind,
     names_other_ordinal,
+    names_other_year,
     nationalities,
     number_phrases,
     numbers_in,
@@ -146,12 +147,17 @@ def locate_support(claim: Claim, question: str, evidence: list[Evidence],
     then in two passages together (for answers that combine two statements). A cited
     passage that holds fewer than half of the claim's words gives way to the passage that
     holds the most of them ("helicopters, night vision goggles, and drones [3]" where [4]
-    names them)."""
+    names them); for a question about a year, a passage that names another year gives way
+    to one that does not."""
     cited = [n - 1 for n in claim.passages]
     order = cited + [i for i in range(len(evidence)) if i not in cited]
     best = {i: best_supporting_span(claim.text, question, evidence[i].chunk.sentences,
                                     documents(evidence[i].chunk.source)) for i in order}
     carrying = [i for i in order if not literal_support(claim.text, best[i].text)]
+    # For a question about a year, a passage of that year before one of another.
+    of_year = [i for i in carrying if not names_other_year(
+        question, [(best[i].text, partial(documents, evidence[i].chunk.source))])]
+    carrying = of_year or carrying
     if carrying:
         words = {i: content_overlap(claim.text, best[i].text) for i in carrying}
         chosen = carrying[0]
@@ -222,6 +228,8 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not fits_word_count(question, claim.text)
                 or names_other_kind(question, claim.text)
+                or names_other_year(question, [(span.text, partial(documents, span.source))
+                                               for span in spans])
                 or not states_ranking(question, cited)
                 or names_other_ordinal(question, cited)
                 or about_other_nationality(question, cited, context)

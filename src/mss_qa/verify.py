@@ -435,6 +435,25 @@ def relative_years(text: str, document: Callable[[], str]
     return found
 
 
+_ASKED_YEAR = re.compile(r"\b(?:in|during|for|since|by)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
+_STATED_YEAR = re.compile(r"(?<![\d,.])((?:1[89]|20)\d\d)(?![\d,]|\.\d)")
+
+
+def names_other_year(question: str, cited: list[tuple[str, Callable[[], str]]]) -> bool:
+    """True when the question asks about a year ("killed in 2022") and the cited texts name
+    years, none of them that one ("over 5,600 lives in 2023"; "last year" in an article
+    written in 2025): the answer is another year's. `cited` pairs each text with a reader
+    of its document (for "last year")."""
+    asked = {int(year) for year in _ASKED_YEAR.findall(question)}
+    if not asked:
+        return False
+    stated: set[int] = set()
+    for text, document in cited:
+        stated |= {int(year) for year in _STATED_YEAR.findall(text)}
+        stated |= {int(v) for _, _, values in relative_years(text, document) for v in values}
+    return bool(stated) and not asked & stated
+
+
 # A share of a figure stated just before: "…, half of whom are children".
 SHARE_OF = re.compile(rf"\b({'|'.join(_FRACTIONS)}) of (?:whom|which|them|those)\b",
                       re.IGNORECASE)
