@@ -37,16 +37,18 @@ class Casing:
         forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
         alone: Counter[str] = Counter()
         names: dict[tuple[str, ...], tuple[str, ...]] = {}
-        read = [_words(text) for text in texts]
-        for words, keys, opens, joined in read:
+        # Read twice, word by word (keeping every text's words would cost about 750 MB at
+        # 100,000 chunks).
+        texts = list(texts)
+        for text in texts:
+            words, keys, opens, joined = _words(text)
             run: list[int] = []  # indices of a run of capitalised words one space apart
             for i, word in enumerate(words):
                 capital = not word.islower()
                 if not capital or not opens[i]:
                     forms[keys[i]][word] += 1
                 if not capital:
-                    if len(run) > 1:
-                        _add_names(names, words, keys, run)
+                    _add_names(names, words, keys, run)
                     run = []
                     continue
                 beside = (joined[i] and not words[i - 1].islower()) or (
@@ -56,12 +58,10 @@ class Casing:
                 if joined[i] and run:
                     run.append(i)
                     continue
-                if len(run) > 1:
-                    _add_names(names, words, keys, run)
+                _add_names(names, words, keys, run)
                 # A plain capital that opens a sentence starts no name ("The Haitian ...").
                 run = [] if opens[i] and word[1:].islower() else [i]
-            if len(run) > 1:
-                _add_names(names, words, keys, run)
+            _add_names(names, words, keys, run)
         common = frozenset(common_words)
         # Kept where a capitalised form is what the collection writes: at least four times
         # as often as the lower-case one ("President" yes, "Multinational" 6 to 2 no), and,
@@ -75,7 +75,8 @@ class Casing:
         # ("MSS mission" twice, "MSS Mission" once: no name).
         firsts = {key[0] for key in names}
         written: defaultdict[tuple[str, ...], Counter[tuple[str, ...]]] = defaultdict(Counter)
-        for words, keys, _, joined in read:
+        for text in texts:
+            words, keys, _, joined = _words(text)
             for i, first in enumerate(keys):
                 if first not in firsts:
                     continue
@@ -96,12 +97,13 @@ class Casing:
         letters = [ch for ch in _without_i(question) if ch.isalpha()]
         text = question.lower() if all(ch.isupper() for ch in letters) else question
         words = list(_WORD.finditer(text))
+        keys = [_key(m.group()) for m in words]
         written = [self._as_written(m.group()) for m in words]
         i = 0
         while i < len(words):
             # A name of several words the question holds whole ("kenya's interior minister").
             for n in range(min(_MAX_NAME_WORDS, len(words) - i), 1, -1):
-                form = self._names.get(tuple(_key(m.group()) for m in words[i:i + n]))
+                form = self._names.get(tuple(keys[i:i + n]))
                 if form is not None:
                     for j, name_word in enumerate(form):
                         written[i + j] = _with_capitals(words[i + j].group(), name_word)
@@ -133,7 +135,10 @@ def _with_capitals(word: str, form: str) -> str:
 
 def _add_names(names: dict[tuple[str, ...], tuple[str, ...]], words: list[str],
                keys: list[str], run: list[int]) -> None:
-    """Each stretch of two or more words of a run of capitalised words, as a name."""
+    """Each stretch of two or more words of a run of capitalised words, as a name (none for
+    a run of fewer than two)."""
+    if len(run) < 2:
+        return
     first, last = run[0], run[-1] + 1
     for start in range(first, last - 1):
         for end in range(start + 2, min(last, start + _MAX_NAME_WORDS) + 1):
