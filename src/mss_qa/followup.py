@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from mss_qa.lexicon import COUNTRY_OF, MONTHS, WEEKDAYS
+from mss_qa.lexicon import COUNTRY_OF, MONTHS, WEEKDAYS, YEAR
 from mss_qa.retrieve import STOPWORDS, tokenize
 
 _WH = r"(?:who|whom|whose|what|which|when|where|why|how(?:\s+(?:many|much|long|old|often))?)"
@@ -238,7 +238,7 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
         if previous_name:
             return _swap_name(base, previous_name, fragment)
     shift = _YEAR_SHIFT.match(fragment)
-    year = re.search(rf"\b{_YEAR}\b", base)
+    year = re.search(rf"\b{YEAR}\b", base)
     if shift and year:
         # "And the year before?" after "... killed in 2023?" -> "... killed in 2022?"
         direction = (shift.group(1) or shift.group(2)).lower()
@@ -309,7 +309,7 @@ def _says_what_changes(fragment: str) -> bool:
         _PREPOSITION.match(fragment) is not None
         or words[-1].endswith(("'s", "’s"))
         or any(w in _DEMONYM_OF or w in COUNTRY_OF or w in MONTHS or w in WEEKDAYS
-               or re.fullmatch(_YEAR, w) for w in words))
+               or re.fullmatch(YEAR, w) for w in words))
 
 
 _DEMONYM_OF = {country: demonym for demonym, country in reversed(COUNTRY_OF.items())}
@@ -347,11 +347,10 @@ def _swap_name(base: str, previous: re.Match[str], fragment: str) -> str:
     return f"{base[:start]}{name}{base[end:]}?"
 
 
-_YEAR = r"(?:1[89]|20)\d\d"
 _MONTH = "|".join(MONTHS)
 _WEEKDAY = "|".join(WEEKDAYS)
 _PHRASE_KINDS = (
-    re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+(?:[\w\s]+\s)?)?{_YEAR}$",
+    re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+(?:[\w\s]+\s)?)?{YEAR}$",
                re.IGNORECASE),
     re.compile(rf"^(?:(?:in|during|since|by|until|before|after)\s+)?(?:{_MONTH})$",
                re.IGNORECASE),
@@ -359,7 +358,7 @@ _PHRASE_KINDS = (
     re.compile(rf"^(?:on\s+)?(?:{_WEEKDAY})$", re.IGNORECASE),
 )
 _KIND_IN_BASE = (
-    re.compile(rf"\b(?:(?:in|during|since|by|until|before|after)\s+)?{_YEAR}\b", re.IGNORECASE),
+    re.compile(rf"\b(?:(?:in|during|since|by|until|before|after)\s+)?{YEAR}\b", re.IGNORECASE),
     re.compile(rf"\b(?:(?:in|during|since|by|until|before|after)\s+)?(?:{_MONTH})\b",
                re.IGNORECASE),
     None,  # a place: after the fragment's own preposition ("in Port-au-Prince")

@@ -1,5 +1,5 @@
 """Word lists the checks use: nationality adjectives and their countries ("Kenyan" and
-"Kenya"), and the names of months and weekdays."""
+"Kenya"), the names of months and weekdays, and how a year is written."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from __future__ import annotations
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A year written in digits, 1800-2099 (a regular expression).
+YEAR = r"(?:1[89]|20)\d\d"
 
 # Nationality adjectives and their countries (lower case, accents folded).
 COUNTRY_OF = {

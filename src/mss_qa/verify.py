@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from mss_qa.lexicon import COUNTRY_OF, MONTHS, WEEKDAYS
+from mss_qa.lexicon import COUNTRY_OF, MONTHS, WEEKDAYS, YEAR
 from mss_qa.retrieve import STOPWORDS, tokenize
 from mss_qa.types import Citation, Span
 
@@ -435,8 +435,8 @@ def relative_years(text: str, document: Callable[[], str]
     return found
 
 
-_ASKED_YEAR = re.compile(r"\b(?:in|during|for|since|by)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
-_STATED_YEAR = re.compile(r"(?<![\d,.])((?:1[89]|20)\d\d)(?![\d,]|\.\d)")
+_ASKED_YEAR = re.compile(rf"\b(?:in|during|for|since|by)\s+({YEAR})\b", re.IGNORECASE)
+_STATED_YEAR = re.compile(rf"(?<![\d,.])({YEAR})(?![\d,]|\.\d)")
 
 
 def names_other_year(question: str, cited: list[tuple[str, Callable[[], str]]]) -> bool:
