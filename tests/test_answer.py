@@ -62,6 +62,27 @@ def test_the_figure_that_describes_what_is_asked_wins() -> None:
     assert keep_clear_figures("What was the figure?", [kenyans, foreign], 0.9) == [kenyans]
 
 
+def test_a_figure_is_no_rival_to_one_its_own_text_states_or_when_it_is_an_addition() -> None:
+    """Found by asking the seed articles "How many officers has Kenya promised?": the
+    promised 1,000 was reported as disagreeing with 600, cited from "600 more police
+    officers" and from a sentence that names the total of 1,000 itself."""
+    question = "How many officers has Kenya promised?"
+    promised = CheckedClaim(Claim("1,000", (1,)), (Span("a.txt", 0, 61, "Kenya promised "
+                            "1,000 police officers as part of its offer."),), 0.98)
+    more = CheckedClaim(Claim("600", (2,)), (Span("b.txt", 0, 52, "Kenya plans to deploy "
+                        "600 more police officers to Haiti."),), 0.91)
+    both = CheckedClaim(Claim("600", (3,)), (Span("c.txt", 0, 80, "Kenya has sent over 600 "
+                        "officers, with plans to eventually deploy a total of 1,000."),), 0.93)
+    assert keep_clear_figures(question, [promised, more, both], 0.8) == [promised]
+    # Asked for the addition, it is one.
+    asked_more = "How many more officers will Kenya send?"
+    assert keep_clear_figures(asked_more, [promised, more], 0.8) == [promised, more]
+    # A rival stated as a total still is one.
+    other = CheckedClaim(Claim("800", (4,)), (Span("d.txt", 0, 40, "Kenya promised 800 police "
+                         "officers."),), 0.9)
+    assert keep_clear_figures(question, [promised, other], 0.8) == [promised, other]
+
+
 def _checked(text: str, source: str, start: int, quote: str) -> CheckedClaim:
     return CheckedClaim(Claim(text, (1,)), (Span(source, start, start + len(quote), quote),), 0.9)
 
@@ -183,6 +204,27 @@ def test_a_share_or_a_day_is_not_compared_with_a_count() -> None:
                                          "capital, Port-au-Prince.")], evidence, checker, 0.5,
                                _documents(evidence))  # type: ignore[arg-type]
     assert [f.claim.text for f in found] == ["90%"]
+
+
+def test_an_addition_or_a_sentence_stating_the_claim_too_is_no_disagreement() -> None:
+    """And the next-best figure is not tried instead: it is described worse still (here "200
+    police officers had left Kenya", which the checker passed as a number promised)."""
+    question = "How many officers has Kenya promised?"
+    kept = [_checked("1,000", "a.txt", 0, "Kenya promised 1,000 police officers.")]
+    for sentence in ("Kenya has announced plans to deploy 600 more police officers to Haiti.",
+                     "Kenya has sent over 600 officers, with plans to deploy a total of 1,000."):
+        evidence = [_evidence("b.txt", sentence),
+                    _evidence("c.txt", "A police official confirmed that 200 officers had "
+                                       "left.")]
+        checker = _AlwaysYes()
+        assert find_disagreements(question, kept, evidence, checker, 0.5,
+                                  _documents(evidence)) == [], sentence  # type: ignore[arg-type]
+        assert checker.checked == []
+    # A total from another source is still reported.
+    evidence = [_evidence("b.txt", "Kenya has promised 800 police officers to the mission.")]
+    found = find_disagreements(question, kept, evidence, _AlwaysYes(), 0.5,
+                               _documents(evidence))  # type: ignore[arg-type]
+    assert [f.claim.text for f in found] == ["800"]
 
 
 def test_a_figure_that_counts_something_else_is_no_disagreement() -> None:

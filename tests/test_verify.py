@@ -25,6 +25,8 @@ from mss_qa.verify import (
     names_other_kind,
     names_other_ordinal,
     names_other_year,
+    names_past_holder,
+    names_timed_thing,
     number_phrases,
     numbers_in,
     relative_years,
@@ -32,6 +34,7 @@ from mss_qa.verify import (
     same_measure,
     settle_calculation,
     source_names_asked_country,
+    states_increment,
     states_ranking,
     strict_bound,
     verify_citation,
@@ -470,3 +473,73 @@ def test_a_sentence_about_another_of_the_series_is_not_the_answer() -> None:
     assert not names_other_ordinal(
         "Who was the head of the Kenyan contingent when the second contingent arrived?",
         "It was his first comment since the new team of 217 officers landed on January 18.")
+
+
+_ASSASSINATED = ("Haiti has been plagued by gang violence, with an estimated 80% of "
+                 "Port-au-Prince under gang control since the 2021 assassination of President "
+                 "Jovenel Moïse.")
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "cited", "past"),
+    [
+        ("Who is the Haitian president?", "Jovenel Moïse", _ASSASSINATED, True),
+        ("Who's the president of Haiti?", "Jovenel Moise", _ASSASSINATED, True),
+        ("Who is Haiti's prime minister?", "Ariel Henry",
+         "The plan was drawn up under former Prime Minister Ariel Henry.", True),
+        ("Who is the head of the mission?", "Smith",
+         "The late commander Smith led it; ex-President Jones backed him.", True),
+        # Asked in the past tense, the same text answers.
+        ("Who was the Haitian president killed in 2021?", "Jovenel Moïse", _ASSASSINATED,
+         False),
+        # The title is held now; "then" as a word, not "then-", says nothing of it.
+        ("Who is Haiti's prime minister?", "Alix Didier Fils-Aime",
+         "The officers were welcomed by Haitian Prime Minister Alix Didier Fils-Aime.", False),
+        ("Who is Kenya's president?", "Ruto",
+         "The officers landed, and then Ruto spoke to them.", False),
+        # Named once as former and once as holding it: not only a past holder.
+        ("Who is the police chief?", "Normil",
+         "Former deputy Normil is now police chief. Normil received them.", False),
+    ],
+)
+def test_who_holds_a_title_now_is_not_someone_reported_dead_or_former(
+    question: str, claim: str, cited: str, past: bool
+) -> None:
+    assert names_past_holder(question, claim, cited) is past
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "named"),
+    [
+        # "two weeks" there is how long the officers have been in Haiti, not a flight.
+        ("How long did the Kenyan officers' flight to Haiti take?",
+         "These new arrivals will join the 200 Kenyan police officers already there for "
+         "approximately two weeks, bringing the total to 400.", False),
+        ("How long did the flight take?", "The flight from Nairobi took 20 hours.", True),
+        ("How long will the mission last?",
+         "The mission was authorised for an initial period of twelve months.", True),
+        ("How long did the training last?", "The cadets trained for four months.", True),
+        ("How long did the journey take?", "The officers stayed two days in Nairobi.", False),
+        # What is timed is not named before "take": nothing to require.
+        ("How long did it take to deploy the officers?", "It took a year.", True),
+        ("How long have the officers been in Haiti?", "They have been there two weeks.", True),
+        ("When did the flight land?", "The officers landed on Saturday.", True),
+    ],
+)
+def test_what_a_how_long_question_times_must_be_named_by_the_cited_text(
+    question: str, cited: str, named: bool
+) -> None:
+    assert names_timed_thing(question, cited) is named
+
+
+def test_an_addition_is_told_from_a_total() -> None:
+    assert states_increment("Kenya has dispatched an additional 217 police officers.",
+                            frozenset({217.0}))
+    assert states_increment("Kenya plans to deploy 600 more police officers.",
+                            frozenset({600.0}))
+    assert states_increment("There are now 600 officers and 200 more will join them.",
+                            frozenset({200.0}))
+    assert not states_increment("There are now 600 officers and 200 more will join them.",
+                                frozenset({600.0}))
+    assert not states_increment("Kenya has sent more than 600 officers.", frozenset({600.0}))
+    assert not states_increment("Kenya sent 600 more than it promised.", frozenset({600.0}))

@@ -35,6 +35,7 @@ from mss_qa.types import (
 from mss_qa.verify import (
     SHARE_OF,
     about_other_nationality,
+    asks_increment,
     best_supporting_span,
     calculation_readings,
     clause_around,
@@ -53,6 +54,8 @@ from mss_qa.verify import (
     names_other_kind,
     names_other_ordinal,
     names_other_year,
+    names_past_holder,
+    names_timed_thing,
     nationalities,
     number_phrases,
     numbers_in,
@@ -62,6 +65,7 @@ from mss_qa.verify import (
     settle_calculation,
     share_phrases,
     source_names_asked_country,
+    states_increment,
     states_ranking,
     strict_bound,
     worded_fractions,
@@ -228,6 +232,8 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
         if (spans is None or not matches_answer_type(claim.text, cited, expected)
                 or not fits_word_count(question, claim.text)
                 or names_other_kind(question, claim.text)
+                or names_past_holder(question, claim.text, cited)
+                or not names_timed_thing(question, cited)
                 or names_other_year(question, [(span.text, partial(documents, span.source))
                                                for span in spans])
                 or not states_ranking(question, cited)
@@ -433,6 +439,7 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
     The best such candidate must pass the support check before it is reported.
     """
     question_terms = set(tokenize(question))
+    asks_more = asks_increment(question)
     how_many = asked_count(question)
     asked_things = [how_many.thing_words] if how_many else []
     found: list[CheckedClaim] = []
@@ -444,6 +451,7 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
         claim_bound = stated_bound(item)
         claim_kind = figure_kind(item.claim.text)
         claim_sources = {span.source for span in item.spans}
+        claim_added = _added(item)
         # Where the claim's figure stands in its quote: the words around it, what it counts
         # (with what the question asks to count).
         stated = [(span.text, phrase) for span in item.spans
@@ -469,17 +477,22 @@ def find_disagreements(question: str, kept: list[CheckedClaim], evidence: list[E
                 # Described by the same words as the claim's figure or the question, not
                 # merely on topic.
                 if shared >= 2 or asked >= 2:
-                    candidates.append((shared + asked, phrase, written, sentence))
+                    candidates.append((shared + asked, phrase, written, sentence, values))
         if not candidates:
             continue
-        _, phrase, written, sentence = max(candidates, key=lambda c: c[0])
+        _, phrase, written, sentence, values = max(candidates, key=lambda c: c[0])
         if (phrase, sentence) in checked:  # the best candidate for an earlier claim too
             continue
         checked.add((phrase, sentence))
         # The best-described figure counting something else means no figure disagrees: the
         # next best is described worse still (skipping to it found false disagreements).
+        # Nor does one from a sentence that states the claim's figure too (it counts two
+        # things), or an addition ("600 more officers") against a figure that is not one.
         if (counts_something_else(counted_words(sentence.text, written), claim_counts)
-                or describes_another_country(question, written, sentence.text)):
+                or describes_another_country(question, written, sentence.text)
+                or (values != claim_values and states_figure(sentence.text, claim_values))
+                or (states_increment(sentence.text, values)
+                    and not claim_added and not asks_more)):
             continue
         # Checked as the sentence words it ("last year"), reported with the year it means.
         support = support_probability(Claim(written, ()), (sentence,), question, llm)
@@ -618,8 +631,11 @@ def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_thre
                        ) -> list[CheckedClaim]:
     """Of several differing figures of one kind, keep the one whose cited text describes
     what the question asks about, then the best supported; keep another only if it
-    describes the asked thing as well and is supported as clearly as a reported conflict
-    must be."""
+    describes the asked thing as well, is supported as clearly as a reported conflict must
+    be, and its cited text does not state the kept figure too (a text that states both
+    counts two things, as "Kenya has sent over 600 officers, with plans to eventually deploy
+    a total of 1,000" does: it does not disagree with itself). An addition ("600 more
+    police officers") is no rival to a figure that is not one, unless more is asked for."""
     figures = [c for c in checked if numbers_in(c.claim.text)]
     if len(figures) < 2:
         return checked
@@ -628,10 +644,23 @@ def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_thre
     best_values = frozenset(numbers_in(best.claim.text))
     best_kind = figure_kind(best.claim.text)
     return [c for c in checked if c is best
-            or (c.support >= conflict_threshold and described[id(c)] >= described[id(best)])
+            or (c.support >= conflict_threshold and described[id(c)] >= described[id(best)]
+                and not any(states_figure(span.text, best_values) for span in c.spans)
+                and (not _added(c) or _added(best) or asks_increment(question)))
             or not same_measure(frozenset(numbers_in(c.claim.text)), best_values)
             or figure_kind(c.claim.text) != best_kind
             or frozenset(numbers_in(c.claim.text)) == best_values]
+
+
+def _added(item: CheckedClaim) -> bool:
+    """The claim's figure is stated as an addition in its cited text; see states_increment."""
+    values = frozenset(numbers_in(item.claim.text))
+    return any(states_increment(span.text, values) for span in item.spans)
+
+
+def states_figure(text: str, values: frozenset[float]) -> bool:
+    """The text states a figure of exactly these values ("around 1,000 officers": 1000)."""
+    return any(stated == values for _, stated in number_phrases(text))
 
 
 def stated_bound(item: CheckedClaim) -> str:

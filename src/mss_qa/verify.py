@@ -376,6 +376,28 @@ def strict_bound(figure: str) -> str:
     return ">" if match.group(1) else "<"
 
 
+_ADDED_BEFORE = re.compile(r"\b(?:additional|another|further|extra)\s+$")
+_ADDED_AFTER = re.compile(r"^\s+(?:more|additional|extra)\b(?!\s+than\b)")
+
+
+def states_increment(text: str, values: frozenset[float]) -> bool:
+    """The text states a figure of these values as an addition to others: "an additional
+    217 police officers", "600 more police officers", "200 more will join them"."""
+    folded = fold(text)
+    for match in _NUMBER.finditer(folded):
+        if (frozenset(numbers_in(match.group())) == values
+                and (_ADDED_BEFORE.search(folded[:match.start()])
+                     or _ADDED_AFTER.match(folded[match.end():]))):
+            return True
+    return False
+
+
+def asks_increment(question: str) -> bool:
+    """The question asks for an addition ("How many more officers ...?")."""
+    return bool(re.search(r"\b(?:more|additional|another|further|extra)\b(?!\s+than\b)",
+                          fold(question)))
+
+
 def is_figure(text: str) -> bool:
     """The text is one figure as written ("10", "over 1 million"), nothing more."""
     return _NUMBER_PHRASE.fullmatch(text.strip()) is not None
@@ -629,6 +651,49 @@ def names_other_kind(question: str, claim: str) -> bool:
     stems = [tokenize(w)[0] if tokenize(w) else "" for w in words]
     asked = tokenize(kind)[0]
     return asked in stems[:-1] and stems[-1] != asked
+
+
+# What a text says before a name when the person no longer holds the title it gives them:
+# "the 2021 assassination of President Jovenel Moïse", "former Prime Minister X", "the late X".
+_NO_LONGER = re.compile(
+    r"\b(?:former|late|ex(?=-)|then(?=-)|slain|assassinated|murdered|deceased|ousted"
+    r"|(?:assassination|killing|murder|death|funeral|ouster|overthrow) of(?: the)?)"
+    r"[\s-]+(?:[\w.'-]+\s+){0,3}$")
+# "Who is the president of Haiti?", "Who's Haiti's president?": who holds a title now.
+_WHO_HOLDS = re.compile(r"^\s*(?:who is|who's|who are|who currently)\b")
+
+
+def names_past_holder(question: str, claim: str, cited_text: str) -> bool:
+    """A question for who holds a title now is not answered by someone the cited text calls
+    former or late, or whose assassination, killing or death it reports: "Who is the
+    Haitian president?" is not answered "Jovenel Moïse" from "the 2021 assassination of
+    President Jovenel Moïse"."""
+    if not _WHO_HOLDS.search(fold(question)) or not claim.strip():
+        return False
+    text, name = fold(cited_text), fold(claim).strip()
+    places = [m.start() for m in re.finditer(re.escape(name), text)]
+    return bool(places) and all(_NO_LONGER.search(text[max(0, at - 60):at]) for at in places)
+
+
+_TIMED = re.compile(r"^\s*how long (?:did|does|do|will|would|has|have|had|could|can)"
+                    r" (?P<thing>.+?) (?:take|took|last|lasted)\b")
+_OF_WHAT = re.compile(r"\s+(?:to|of|in|from|for|at|on|by|between|into|with)\s.*$")
+
+
+def names_timed_thing(question: str, cited_text: str) -> bool:
+    """A question for how long something took or lasted names that thing ("How long did the
+    officers' flight to Haiti take?": the flight); the cited text must name it too, since
+    "take" and "last" say nothing of what is timed: "officers already there for
+    approximately two weeks" says nothing of a flight. True when nothing of the kind is
+    asked."""
+    match = _TIMED.search(fold(question))
+    if match is None:
+        return True
+    words = _OF_WHAT.sub("", match.group("thing")).split()
+    head = tokenize(words[-1]) if words else []
+    if not head or words[-1] in {"it", "that", "this", "they"}:
+        return True
+    return head[0] in set(tokenize(cited_text))
 
 
 _SUPERLATIVE = re.compile(r"\b(most|least|largest|biggest|highest|lowest|greatest|smallest|fewest"
