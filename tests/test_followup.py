@@ -241,6 +241,53 @@ def _turns(*texts: str) -> list[dict[str, str]]:
          "Why did Kenya delay the deployment?"),
         (_turns("How many officers did Kenya pledge?", "1,000 [1]"), "How many have arrived?",
          "How many officers have arrived?"),
+        # "How come?", "When was that?", a question word with what it asks for, after a
+        # yes-no question; "When was that?" after a when-question asks it again.
+        (_turns("Is the mission short of money?", "Yes [1]."), "how come?",
+         "Why is the mission short of money?"),
+        (_turns("Did Ruto visit Haiti?", "Yes [1]."), "when was that?",
+         "When did Ruto visit Haiti?"),
+        (_turns("Did the Kenyan officers fly from Nairobi?", "Yes [1]."), "on which airline?",
+         "On which airline did the Kenyan officers fly from Nairobi?"),
+        (_turns("Was the mission approved by the Security Council?", "Yes [1]."),
+         "Under which resolution?",
+         "Under which resolution was the mission approved by the Security Council?"),
+        (_turns("When did Ruto visit Haiti?", "In May [1]."), "When was that?",
+         "When did Ruto visit Haiti?"),
+        # "that" as a thing, or "which ones", is not the previous question's event.
+        (_turns("Did the officers land at Toussaint Louverture International Airport?",
+                "Yes [1]."), "Where is that?", None),
+        (_turns("Did other countries send troops?", "Yes [1]."), "Which ones?", None),
+        # A change of title keeps its owner; a person asked about gives way to "the ...".
+        (MINISTER, "and the president?", "Who is Kenya's president?"),
+        (MINISTER, "And the Prime Minister?", "Who is Kenya's Prime Minister?"),
+        (_turns("What did Ruto say about the gangs?", "That they must go [1]"),
+         "and the Haitian PM?", "What did the Haitian PM say about the gangs?"),
+        # A list of names for a name; a name with an apostrophe is one.
+        (_turns("Did Belize send troops?", "Yes [1]."), "what about El Salvador and the Bahamas?",
+         "Did El Salvador and the Bahamas send troops?"),
+        (_turns("Which UN expert asked for more equipment?", "William O'Neill [1]"),
+         "What exactly did he ask for?", "What exactly did William O'Neill ask for?"),
+        # "they" for an answer that names several.
+        (_turns("Which countries besides Kenya sent personnel?",
+                "Jamaica, Belize, Guatemala, El Salvador and The Bahamas [1]"),
+         "How many officers did they send?",
+         "How many officers did Jamaica, Belize, Guatemala, El Salvador and The Bahamas send?"),
+        (_turns("What did Ruto promise Haiti?", "1,000 officers [1]"), "When will they arrive?",
+         "When will the 1,000 officers arrive?"),
+        (_turns("How many Kenyan police officers arrived on Saturday?", "217 [1]"),
+         "how many of them are still there?",
+         "how many of the Kenyan police officers are still there?"),
+        (_turns("Which country leads the mission?", "Kenya [1]"),
+         "How many officers have they sent?", "How many officers have Kenya sent?"),
+        # A place before "he" is no one he could be; a long question's "he" with no name
+        # before it is someone from the conversation.
+        (MINISTER, "In Haiti, what did he do?", "In Haiti, what did Kipchumba Murkomen do?"),
+        (MINISTER, "Can you tell me what exactly he said to the officers before they left "
+                   "Nairobi for Haiti?", "Can you tell me what exactly Kipchumba Murkomen said "
+                   "to the officers before they left Nairobi for Haiti?"),
+        (MINISTER, "Can you tell me what exactly Ruto said to the officers before he left "
+                   "Nairobi for Haiti?", None),
     ],
 )
 def test_follow_ups_as_people_type_them(

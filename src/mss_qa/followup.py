@@ -42,7 +42,8 @@ _ONE_PERSON = {"he", "she", "him", "his", "her", "hers"}
 _BE = {"is", "are", "was", "were", "'s", "’s"}
 _DETERMINER = {"the", "a", "an", "this", "that", "these", "those"}
 _MARKER = re.compile(r"\s*\[\d+\]")
-_NAME = re.compile(r"^(?:[A-Z][\w-]*(?:['’]s)?)(?:\s+[A-Z][\w-]*(?:['’]s)?)*$")
+_NAME = re.compile(r"^(?:[A-Z][\w-]*(?:['’][A-Z][\w-]*)?(?:['’]s)?)"
+                   r"(?:\s+[A-Z][\w-]*(?:['’][A-Z][\w-]*)?(?:['’]s)?)*$")
 _NAME_RUN = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*(?:['’]s)?")
 _PREPOSITION = re.compile(
     r"^(?:in|at|on|for|from|by|during|before|after|since|until|to|of|with|without|"
@@ -83,8 +84,11 @@ def standalone_question(question: str, history: Sequence[Mapping[str, str]]) -> 
 def _rewrite(question: str, previous_question: str, previous_answer: str) -> str:
     text = " ".join(question.split())
     long = len(text.split()) > _MAX_FOLLOW_UP_WORDS
-    if long and unresolved_reference(text) is None:
+    if long and unresolved_reference(text) is None and not _about_someone_else(text):
         return text
+    again = None if long else _asked_again(text, previous_question)
+    if again is not None:
+        return again
     # A long question about "he" ("What did he say about the conditions his officers are
     # facing in Port-au-Prince?") has its pronoun resolved; it is no ellipsis.
     connective = _CONNECTIVE.match(text) or _SAME_FOR.match(text)
@@ -103,11 +107,6 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
         # "Who else?" after "Who visited Haiti in May?" -> "Who else visited Haiti in May?"
         rest = previous_question.strip()[len(other.group(1)):]
         return f"{other.group(1).capitalize()} else{rest}"
-    bare = _BARE_WH.match(text)
-    if bare and _AUX_WORD.match(previous_question.split()[0]):
-        # "Why?" after "Did Kenya delay the deployment?" -> "Why did Kenya delay ...?"
-        previous = previous_question.strip()
-        return f"{bare.group(1).capitalize()} {previous[:1].lower()}{previous[1:]}"
     uncounted = _UNCOUNTED.match(text)
     if uncounted and _COUNTING.match(previous_question):
         # "How many have arrived?" after "How many officers did Kenya pledge?".
@@ -118,7 +117,7 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     if pronoun is None:
         return text
     word = pronoun.group(1).lower()
-    if word not in _SINGLE_OBJECT and _NAME_RUN.search(text[: pronoun.start()]):
+    if word not in _SINGLE_OBJECT and _names_someone(text[: pronoun.start()], word):
         # A name in the question itself comes first and is what it refers to ("Did Ruto
         # meet his officers?"); "it" or "him" after one is someone or something else
         # ("What did Rubio say about it?").
@@ -133,9 +132,16 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
     # what-question asks for a thing, and its answer is what "it" or "they" now means.
     answer_is_referent = bool(name) and (word in _ONE_PERSON or _asks_for_thing(previous_question))
     referent = name if answer_is_referent else _subject(previous_question)
-    if word in _PLURAL and not answer_is_referent and not _is_plural(referent):
+    several = _several(previous_answer)
+    if word in _PLURAL and several:
+        # "How many officers did they send?" after "Which countries sent personnel?"
+        # answered "Jamaica, Belize and Guatemala", or "When will they arrive?" after "What
+        # did Ruto promise?" answered "1,000 officers": what the answer names.
+        referent, answer_is_referent = several, True
+    elif word in _PLURAL and not _is_plural(referent):
         # "How did they react?" after "What did Ruto tell the Kenyan officers?": the
-        # officers, not Ruto.
+        # officers, not Ruto; "When did they land?" after "What airline flew the officers?"
+        # answered "Kenya Airways": the officers, not the airline.
         referent = _plural_phrase(previous_question) or referent
     if not referent or (not name and word in _ONE_PERSON
                         and not _about_someone(previous_question, referent)):
@@ -149,6 +155,9 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
         after_her is not None and after_her.group(1) not in STOPWORDS | {"to"})
     # "the gangs' demands", "Kenya's officers".
     replacement = referent + (("'" if _is_plural(referent) else "'s") if possessive else "")
+    if (re.search(r"\bof\s+$", text[: pronoun.start()], re.IGNORECASE)
+            and referent.split()[0].lower() not in _DETERMINER and not _is_names(referent)):
+        replacement = f"the {replacement}"  # "how many of them": "of the officers"
     return text[: pronoun.start()] + replacement + following
 
 
@@ -160,7 +169,35 @@ _FRAGMENT = re.compile(
     r"^\s*(?:(?:in|at|on|for|from|during|since|before|after|under)\s+)?"
     r"(?:the\s+)?[\w’'-]+(?:\s+[\w’'-]+)?\s*\??\s*$", re.IGNORECASE)
 _ELSE = re.compile(r"^\s*(who|what|where)\s+else\s*\??\s*$", re.IGNORECASE)
-_BARE_WH = re.compile(r"^\s*(why|when|where|how)\s*\??\s*$", re.IGNORECASE)
+# A question word with nothing of its own to ask about: "Why?", "How come?", "When was
+# that?", "On which airline?".
+_BARE_WH = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?P<wh>why|when|where|how(?!\s+come)"
+    r"|(?:(?:in|at|on|for|from|by|with|under|to|into|through)\s+)?(?:which|what)\s+"
+    r"(?!ones?\b|else\b|about\b|now\b|then\b)[a-z]+)"
+    r"(?P<that>\s+(?:was|did)\s+(?:that|this|it)(?:\s+happen)?)?\s*\??\s*$"
+    r"|^\s*(?:and\s+|so\s+)?(?P<come>how\s+come)\s*\??\s*$", re.IGNORECASE)
+
+
+def _asked_again(text: str, previous_question: str) -> str | None:
+    """The previous question asked again with a question word: "Why?" (or "How come?")
+    after "Did Kenya delay the deployment?" is "Why did Kenya delay ...?", "On which
+    airline?" after "Did the officers fly from Nairobi?" is "On which airline did the
+    officers fly from Nairobi?"; "When was that?" after "When did Ruto visit Haiti?" is that
+    question again. None for anything else."""
+    bare = _BARE_WH.match(text)
+    previous = previous_question.strip()
+    if bare is None or not previous:
+        return None
+    wh = "why" if bare.group("come") else " ".join(bare.group("wh").split())
+    if _AUX_WORD.match(previous.split()[0]):
+        return f"{wh[:1].upper()}{wh[1:]} {previous[:1].lower()}{previous[1:]}"
+    asked = _FRAME.match(previous)
+    if bare.group("that") and asked and asked.group("wh").lower() == wh.lower():
+        return previous
+    return None
+
+
 _COUNTING = re.compile(r"^\s*how\s+(?:many|much)\b", re.IGNORECASE)
 _UNCOUNTED = re.compile(rf"^\s*(how\s+(?:many|much))\s+{_AUX}\b", re.IGNORECASE)
 
@@ -183,6 +220,20 @@ def _plural_phrase(question: str) -> str:
             phrase = _first_noun_phrase(["the", *words[i + 1:]])
             if _is_plural(phrase):
                 return phrase
+    return ""
+
+
+_COUNTED = re.compile(r"^\d[\d,.]*(?:\s+[a-z][\w-]*){1,3}$")
+
+
+def _several(answer: str) -> str:
+    """The previous answer when it names several: a list of names ("Jamaica, Belize and
+    Guatemala"), or a number of things ("1,000 officers", as "the 1,000 officers"); else ''."""
+    text = _MARKER.sub("", answer).strip().rstrip(".")
+    if len(_LIST_SEPARATOR.split(text)) > 1 and _is_names(text):
+        return text
+    if _COUNTED.match(text) and _is_plural(text):
+        return f"the {text}"
     return ""
 
 
@@ -225,6 +276,21 @@ def _referring_pronoun(text: str) -> re.Match[str] | None:
     return None
 
 
+def _names_someone(text: str, pronoun: str) -> bool:
+    """`text` (a question up to `pronoun`) names what the pronoun may refer to: a name, and
+    for "he" or "she" a name that is no country ("In Haiti, what did he do?")."""
+    return any(pronoun not in _ONE_PERSON or not _names_place(name.group(0))
+               for name in _NAME_RUN.finditer(text))
+
+
+def _about_someone_else(text: str) -> bool:
+    """A long question whose first pronoun is "he" or "she" (or "his", "her") with no name
+    before it: "Can you tell me what exactly he said to the officers before they left?"."""
+    pronoun = _referring_pronoun(text)
+    return (pronoun is not None and pronoun.group(1).lower() in _ONE_PERSON
+            and not _names_someone(text[: pronoun.start()], pronoun.group(1).lower()))
+
+
 def _fill_ellipsis(fragment: str, previous_question: str) -> str:
     """'Haiti's' / 'in 2023' / 'the police', completed from the previous question."""
     base = previous_question.strip().rstrip(" ?")
@@ -233,7 +299,7 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
     nationality = _swap_nationality(base, fragment)
     if nationality is not None:
         return nationality
-    if _NAME.match(fragment) and len(fragment.split()) <= _MAX_NAME_WORDS:
+    if _is_names(fragment):
         previous_name = _NAME_RUN.search(base)
         if previous_name:
             return _swap_name(base, previous_name, fragment)
@@ -260,7 +326,40 @@ def _fill_ellipsis(fragment: str, previous_question: str) -> str:
         at = base.find(subject)
         if at >= 0:
             return f"{base[:at]}{fragment}{base[at + len(subject):]}?"
+    at = base.find(subject) if subject else -1
+    determined = re.match(r"(?:the|these|those)\s+(.+)$", fragment, re.IGNORECASE)
+    if at >= 0 and determined:
+        owner = _OWNER.match(subject)
+        role = determined.group(1)
+        if owner and not _names_place(role) and not _is_plural(role):
+            # "And the president?" after "Who is Kenya's Interior Minister?" -> "Who is
+            # Kenya's president?": the owner stays, the title changes.
+            return f"{base[:at]}{owner.group(0)}{role}{base[at + len(subject):]}?"
+        if owner is None and _is_names(subject):
+            # "And the Haitian PM?" after "What did Ruto say about the gangs?" -> "What did
+            # the Haitian PM say about the gangs?"
+            return f"{base[:at]}{fragment}{base[at + len(subject):]}?"
     return f"{base}? What about {fragment}?"
+
+
+_OWNER = re.compile(r"^[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s\s+")
+_LIST_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def _names_place(text: str) -> bool:
+    """The text holds a country or a nationality ("the Bahamas", "the Haitian PM")."""
+    lowered = text.lower()
+    return _nationality_in(text) is not None or any(
+        re.search(rf"\b{re.escape(country)}\b", lowered) for country in _DEMONYM_OF)
+
+
+def _is_names(text: str) -> bool:
+    """A name ("Kipchumba Murkomen", "O'Neill's") or a list of them ("El Salvador and the
+    Bahamas")."""
+    parts = _LIST_SEPARATOR.split(text.strip())
+    return all(
+        part and _NAME.match(re.sub(r"^the\s+", "", part)) and len(part.split()) <= _MAX_NAME_WORDS
+        for part in parts) and _NAME.match(parts[0]) is not None
 
 
 _YEAR_SHIFT = re.compile(
