@@ -6,6 +6,7 @@ import pytest
 
 from mss_qa.types import Citation, Span
 from mss_qa.verify import (
+    about_addition,
     about_other_nationality,
     asked_countries,
     best_supporting_span,
@@ -543,3 +544,28 @@ def test_an_addition_is_told_from_a_total() -> None:
                                 frozenset({600.0}))
     assert not states_increment("Kenya has sent more than 600 officers.", frozenset({600.0}))
     assert not states_increment("Kenya sent 600 more than it promised.", frozenset({600.0}))
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "addition"),
+    [
+        ("When did Kenya begin deploying police officers to Haiti?",
+         "There are now 600 Kenya police officers in Haiti and 200 more will join them on "
+         "January 26, officials said.", True),
+        ("When did the deployment start?", "An additional 217 officers landed on Saturday.",
+         True),
+        # Text that speaks of the beginning, or no addition, or a question about no beginning.
+        ("When did Kenya begin deploying police officers to Haiti?",
+         "After repeated delays, cops began deploying in June 2024, and 200 more followed.",
+         False),
+        ("When did Kenya begin deploying police officers to Haiti?",
+         "Since June 2023, Kenya has sent over 600 officers.", False),
+        ("When will more officers arrive?", "200 more will join them on January 26.", False),
+        ("How many people were kidnapped in the first three months?",
+         "Another 438 people were kidnapped.", False),
+    ],
+)
+def test_a_question_about_a_beginning_is_not_answered_from_an_addition(
+    question: str, cited: str, addition: bool
+) -> None:
+    assert about_addition(question, cited) is addition

@@ -34,6 +34,7 @@ from mss_qa.types import (
 )
 from mss_qa.verify import (
     SHARE_OF,
+    about_addition,
     about_other_nationality,
     asks_increment,
     best_supporting_span,
@@ -238,6 +239,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
                                                for span in spans])
                 or not states_ranking(question, cited)
                 or names_other_ordinal(question, cited)
+                or about_addition(question, cited)
                 or about_other_nationality(question, cited, context)
                 or describes_another_country(
                     question, claim.text, cited,

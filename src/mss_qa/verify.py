@@ -736,6 +736,22 @@ def names_other_ordinal(question: str, cited_text: str) -> bool:
     return bool(stated) and not stated & {ordinal for ordinal, _ in asked}
 
 
+_BEGINNING = re.compile(r"\b(?:begin|began|begun|beginning|start|started|starting|launch"
+                        r"|launched)\b")
+_BEGINNING_STATED = re.compile(rf"{_BEGINNING.pattern}|\b(?:first|initial|initially|since)\b")
+_ADDITION = re.compile(r"\b(?:additional|another|further|latest)\b"
+                       r"|\b\d[\d,]*\s+more\b(?!\s+than\b)")
+
+
+def about_addition(question: str, cited_text: str) -> bool:
+    """A question about how something began is not answered by text about an addition to it
+    that says nothing of a beginning: "When did Kenya begin deploying police officers?" is
+    not answered "January 26" from "200 more will join them on January 26"."""
+    text = fold(cited_text)
+    return (bool(_BEGINNING.search(fold(question))) and not _BEGINNING_STATED.search(text)
+            and bool(_ADDITION.search(text)))
+
+
 _DEMONYM = re.compile(r"\b(" + "|".join(sorted(COUNTRY_OF, key=len, reverse=True))
                       + r")s?\b")
 
