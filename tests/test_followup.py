@@ -280,6 +280,11 @@ def _turns(*texts: str) -> list[dict[str, str]]:
          "how many of the Kenyan police officers are still there?"),
         (_turns("Which country leads the mission?", "Kenya [1]"),
          "How many officers have they sent?", "How many officers have Kenya sent?"),
+        # A name with a number is one; a month with a year is none.
+        (_turns("Which resolution authorised the mission?", "Resolution 2699 [1]"),
+         "when was it adopted?", "when was Resolution 2699 adopted?"),
+        (_turns("Which month did the mission start?", "June 2024 [1]"), "Who funds it?",
+         "Who funds the mission?"),
         # A place before "he" is no one he could be; a long question's "he" with no name
         # before it is someone from the conversation.
         (MINISTER, "In Haiti, what did he do?", "In Haiti, what did Kipchumba Murkomen do?"),

@@ -42,8 +42,10 @@ _ONE_PERSON = {"he", "she", "him", "his", "her", "hers"}
 _BE = {"is", "are", "was", "were", "'s", "’s"}
 _DETERMINER = {"the", "a", "an", "this", "that", "these", "those"}
 _MARKER = re.compile(r"\s*\[\d+\]")
+# A name: capitalised words ("O'Neill's" among them), and a number after the first ("Resolution
+# 2699").
 _NAME = re.compile(r"^(?:[A-Z][\w-]*(?:['’][A-Z][\w-]*)?(?:['’]s)?)"
-                   r"(?:\s+[A-Z][\w-]*(?:['’][A-Z][\w-]*)?(?:['’]s)?)*$")
+                   r"(?:\s+(?:[A-Z][\w-]*(?:['’][A-Z][\w-]*)?(?:['’]s)?|\d[\d,.]*))*$")
 _NAME_RUN = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*(?:['’]s)?")
 _PREPOSITION = re.compile(
     r"^(?:in|at|on|for|from|by|during|before|after|since|until|to|of|with|without|"
@@ -502,7 +504,7 @@ def _short_name(answer: str) -> str:
     """The previous answer when it is a bare name ("Kipchumba Murkomen [1]."), else ''."""
     text = _MARKER.sub("", answer).strip().rstrip(".")
     if (_NAME.match(text) and len(text.split()) <= _MAX_NAME_WORDS
-            and text.lower() not in _TIME_WORDS
+            and text.split()[0].lower() not in _TIME_WORDS
             and text.split()[0].lower() not in _NOT_A_NAME_START):
         return text
     return ""
