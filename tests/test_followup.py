@@ -236,6 +236,10 @@ def _turns(*texts: str) -> list[dict[str, str]]:
         # "Who else?" asks the previous who-question again for others.
         (_turns("Who visited Haiti in May?", "William Ruto [1]"), "Who else?",
          "Who else visited Haiti in May?"),
+        (_turns("Which countries have sent police?", "Kenya and Jamaica [1]"), "Who else?",
+         "Which other countries have sent police?"),
+        (_turns("What weapons do the gangs use?", "Rifles [1]"), "What else?",
+         "What other weapons do the gangs use?"),
         # A bare question word after a yes-no question; a count with no noun.
         (_turns("Did Kenya delay the deployment?", "Yes [1]."), "Why?",
          "Why did Kenya delay the deployment?"),

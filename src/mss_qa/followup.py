@@ -105,6 +105,13 @@ def _rewrite(question: str, previous_question: str, previous_answer: str) -> str
         return _fill_ellipsis(text.rstrip(" ?"), previous_question)
     other = _ELSE.match(text)
     asked = _FRAME.match(previous_question.strip())
+    if (other and asked and asked.group("wh").lower() in {"which", "what"}
+            and asked.group("aux") is None and other.group(1).lower() in {"who", "what"}):
+        # "Who else?" after "Which countries have sent police?" -> "Which other countries
+        # have sent police?"
+        previous = previous_question.strip()
+        wh = asked.group("wh")
+        return f"{wh.capitalize()} other {previous[len(wh):].lstrip()}"
     if other and asked and asked.group("wh").lower() == other.group(1).lower():
         # "Who else?" after "Who visited Haiti in May?" -> "Who else visited Haiti in May?"
         rest = previous_question.strip()[len(other.group(1)):]
