@@ -284,6 +284,13 @@ def _turns(*texts: str) -> list[dict[str, str]]:
          "how many of the Kenyan police officers are still there?"),
         (_turns("Which country leads the mission?", "Kenya [1]"),
          "How many officers have they sent?", "How many officers have Kenya sent?"),
+        # A noun of two words is whole.
+        (_turns("When did the Haitian police cadets graduate?", "The sources don't say."),
+         "how many of them graduated?", "how many of the Haitian police cadets graduated?"),
+        # "there" is no part of who "he" is.
+        (_turns("What did William Ruto say in Haiti?", "That Kenya would stay the course [1]",
+                "When was he there?", "The sources don't say."), "who did he meet?",
+         "who did William Ruto meet?"),
         # A name with a number is one; a month with a year is none.
         (_turns("Which resolution authorised the mission?", "Resolution 2699 [1]"),
          "when was it adopted?", "when was Resolution 2699 adopted?"),

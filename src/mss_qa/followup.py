@@ -517,7 +517,7 @@ def _short_name(answer: str) -> str:
     return ""
 
 
-_ADVERBS = frozenset({"now", "still", "currently", "already", "ever", "really"})
+_ADVERBS = frozenset({"now", "still", "currently", "already", "ever", "really", "there", "here"})
 _PARTICIPLE = re.compile(
     r"^(?:[a-z]+ed|built|held|made|known|seen|done|run|led|set|born|sent|taken|given|"
     r"brought|chosen|hit|kept|left|paid|won|lost)$")
@@ -612,7 +612,7 @@ def _first_noun_phrase(words: list[str]) -> str:
         # "the 217 Kenyan officers", "the second contingent": names, figures and a few
         # adjectives up to the first common word.
         phrase = [words[0]]
-        for w in words[1:]:
+        for i, w in enumerate(words[1:], start=1):
             phrase.append(w)
             lower = w.lower()
             if lower in _DEMONYM_OF or (lower.endswith("s") and lower[:-1] in COUNTRY_OF):
@@ -622,6 +622,10 @@ def _first_noun_phrase(words: list[str]) -> str:
                 phrase.pop()  # "the UN Security Council" is whole before "decide"
                 break
             if not (w[:1].isupper() or w[:1].isdigit() or lower in _ADJECTIVES):
+                following = words[i + 1] if i + 1 < len(words) else ""
+                if (following.islower() and _is_plural(following) and len(following) > 3
+                        and following not in STOPWORDS):
+                    phrase.append(following)  # "the police cadets": a noun of two words
                 break
         return " ".join(phrase)
     name = []
