@@ -30,6 +30,11 @@ from tests.test_pipeline import assert_citations_verbatim
          ["Who is Kenya's interior minister?", "When did he visit Haiti?"]),
         # A later part that refers back asks a question of its own, alike or not.
         ("Who leads the mission and who funds it?", ["Who leads the mission?", "Who funds it?"]),
+        # Alike parts with nothing after the last that both could share are two questions.
+        ("Who leads the mission and who commands the Kenyans?",
+         ["Who leads the mission?", "Who commands the Kenyans?"]),
+        ("How many officers did Kenya pledge and how many have arrived?",
+         ["How many officers did Kenya pledge?", "How many have arrived?"]),
         # Two whole questions may ask alike.
         ("Who is Murkomen? Who is Otunga?", ["Who is Murkomen?", "Who is Otunga?"]),
     ],
@@ -50,7 +55,7 @@ def test_a_question_asking_several_things_is_split(question: str, parts: list[st
         "How many officers arrived and when?",
         # Parts asking alike may share what follows the last one ("between April and June").
         "How many people were killed and how many were kidnapped between April and June?",
-        "Who leads the mission and who commands the Kenyans?",
+        "How many officers did Kenya pledge and how many have arrived in Haiti?",
         # Not a question to begin with, or more parts than are answered separately.
         "Tell me who leads and when did he arrive?",
         "What is MSS and who funds it and when did it start and where is it based?",

@@ -110,9 +110,13 @@ def split_compound(question: str) -> list[str]:
     parts = [p.strip(" ,;?") for p in parts]
     asked = [_asks(p) for p in parts]
     # Alike parts joined by "and" share what follows ("... between April and June"), unless
-    # the later one refers back ("Who leads the mission and who funds it?").
+    # the later one refers back ("Who leads the mission and who funds it?") or ends with
+    # nothing they could share ("Who is the Haitian PM and who is Kenya's interior
+    # minister?").
     same_word = any(asked[i] == asked[i + 1] and not whole_questions[i]
-                    and not _REFERS_BACK.search(parts[i + 1]) for i in range(len(parts) - 1))
+                    and not _REFERS_BACK.search(parts[i + 1])
+                    and _SHARED_TAIL.search(parts[i + 1]) is not None
+                    for i in range(len(parts) - 1))
     if (len(parts) == 1 or len(parts) > MAX_PARTS
             or any(len(p.split()) < _MIN_WORDS for p in parts) or same_word):
         return [question]
@@ -123,6 +127,11 @@ def split_compound(question: str) -> list[str]:
 # where ...".
 _EMBEDDED = re.compile(rf"^\s*{_AUX}\b.*\b(?:who|whom|whose|what|which|when|where|why|how)\b",
                        re.IGNORECASE)
+# A phrase at the end of a part that the part before it may share: "between April and
+# June", "in 2023", "according to the UN".
+_SHARED_TAIL = re.compile(r"\b(?:in|on|at|between|during|since|from|before|after|by|until|over"
+                          r"|under|to|for|of|according|last|this|next|so far|now|yet)\b"
+                          r"(?:\s+\S+){0,6}$", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
 _QUESTION_WORD = re.compile(r"^\s*(who|whom|whose|what|which|when|where|why|how)\b",
                             re.IGNORECASE)
