@@ -376,7 +376,9 @@ def strict_bound(figure: str) -> str:
     return ">" if match.group(1) else "<"
 
 
-_ADDED_BEFORE = re.compile(r"\b(?:additional|another|further|extra)\s+$")
+# Words that make a figure an addition: "an additional 217", "another 600", "600 more".
+_ADDING = r"additional|another|further|extra"
+_ADDED_BEFORE = re.compile(rf"\b(?:{_ADDING})\s+$")
 _ADDED_AFTER = re.compile(r"^\s+(?:more|additional|extra)\b(?!\s+than\b)")
 
 
@@ -394,8 +396,7 @@ def states_increment(text: str, values: frozenset[float]) -> bool:
 
 def asks_increment(question: str) -> bool:
     """The question asks for an addition ("How many more officers ...?")."""
-    return bool(re.search(r"\b(?:more|additional|another|further|extra)\b(?!\s+than\b)",
-                          fold(question)))
+    return bool(re.search(rf"\b(?:more|{_ADDING})\b(?!\s+than\b)", fold(question)))
 
 
 def is_figure(text: str) -> bool:
@@ -739,8 +740,7 @@ def names_other_ordinal(question: str, cited_text: str) -> bool:
 _BEGINNING = re.compile(r"\b(?:begin|began|begun|beginning|start|started|starting|launch"
                         r"|launched)\b")
 _BEGINNING_STATED = re.compile(rf"{_BEGINNING.pattern}|\b(?:first|initial|initially|since)\b")
-_ADDITION = re.compile(r"\b(?:additional|another|further|latest)\b"
-                       r"|\b\d[\d,]*\s+more\b(?!\s+than\b)")
+_ADDITION = re.compile(rf"\b(?:{_ADDING}|latest)\b|\b\d[\d,]*\s+more\b(?!\s+than\b)")
 
 
 def about_addition(question: str, cited_text: str) -> bool:
