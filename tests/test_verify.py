@@ -561,6 +561,8 @@ def test_an_addition_is_told_from_a_total() -> None:
         ("When did Kenya begin deploying police officers to Haiti?",
          "Since June 2023, Kenya has sent over 600 officers.", False),
         ("When will more officers arrive?", "200 more will join them on January 26.", False),
+        ("When will the additional officers start patrolling?",
+         "The additional 600 officers will patrol from March.", False),
         ("How many people were kidnapped in the first three months?",
          "Another 438 people were kidnapped.", False),
     ],

@@ -746,10 +746,12 @@ _ADDITION = re.compile(rf"\b(?:{_ADDING}|latest)\b|\b\d[\d,]*\s+more\b(?!\s+than
 def about_addition(question: str, cited_text: str) -> bool:
     """A question about how something began is not answered by text about an addition to it
     that says nothing of a beginning: "When did Kenya begin deploying police officers?" is
-    not answered "January 26" from "200 more will join them on January 26"."""
+    not answered "January 26" from "200 more will join them on January 26". A question
+    about the beginning of an addition ("When will the additional officers start ...?") is
+    about that addition."""
     text = fold(cited_text)
-    return (bool(_BEGINNING.search(fold(question))) and not _BEGINNING_STATED.search(text)
-            and bool(_ADDITION.search(text)))
+    return (bool(_BEGINNING.search(fold(question))) and not asks_increment(question)
+            and not _BEGINNING_STATED.search(text) and bool(_ADDITION.search(text)))
 
 
 _DEMONYM = re.compile(r"\b(" + "|".join(sorted(COUNTRY_OF, key=len, reverse=True))
