@@ -645,10 +645,11 @@ def keep_clear_figures(question: str, checked: list[CheckedClaim], conflict_thre
     best = max(figures, key=lambda c: (described[id(c)], c.support))
     best_values = frozenset(numbers_in(best.claim.text))
     best_kind = figure_kind(best.claim.text)
+    additions_rival = _added(best) or asks_increment(question)
     return [c for c in checked if c is best
             or (c.support >= conflict_threshold and described[id(c)] >= described[id(best)]
                 and not any(states_figure(span.text, best_values) for span in c.spans)
-                and (not _added(c) or _added(best) or asks_increment(question)))
+                and (additions_rival or not _added(c)))
             or not same_measure(frozenset(numbers_in(c.claim.text)), best_values)
             or figure_kind(c.claim.text) != best_kind
             or frozenset(numbers_in(c.claim.text)) == best_values]

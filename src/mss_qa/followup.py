@@ -357,9 +357,7 @@ _LIST_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 
 def _names_place(text: str) -> bool:
     """The text holds a country or a nationality ("the Bahamas", "the Haitian PM")."""
-    lowered = text.lower()
-    return _nationality_in(text) is not None or any(
-        re.search(rf"\b{re.escape(country)}\b", lowered) for country in _DEMONYM_OF)
+    return _nationality_in(text) is not None or _COUNTRY.search(text.lower()) is not None
 
 
 def _is_names(text: str) -> bool:
@@ -421,6 +419,9 @@ def _says_what_changes(fragment: str) -> bool:
 
 
 _DEMONYM_OF = {country: demonym for demonym, country in reversed(COUNTRY_OF.items())}
+# A country's name, in lower case ("el salvador").
+_COUNTRY = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in sorted(_DEMONYM_OF, key=len,
+                                                                      reverse=True)) + r")\b")
 _TITLE_AFTER = re.compile(r"(?:\s+[A-Z][\w-]*)+")
 
 
