@@ -115,7 +115,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     from mss_qa.backends.chroma_store import ChromaStore
     from mss_qa.backends.embedders import load_embedder
     from mss_qa.eval.dataset import load_gold
-    from mss_qa.retrieve import HybridRetriever
+    from mss_qa.index import word_vectors
+    from mss_qa.retrieve import HybridRetriever, WordNeighbours, vocabulary
     from mss_qa.settings import Settings
 
     size: int = args.worker
@@ -139,6 +140,12 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         chunks = [item.chunk for item in store.all_chunks()]
         chunks.sort(key=lambda c: (c.source, c.start))
     with _common.timed() as init:
+        # As the product builds it: the collection's words and their vectors (kept in the
+        # size's folder), for question words no chunk uses.
+        words = vocabulary(c.text for c in chunks)
+        kept = settings.model_copy(update={"index_dir": folder, "collection": "bench"})
+        neighbours = WordNeighbours(words, word_vectors(kept, embedder, words),
+                                    settings.neighbour_similarity, settings.neighbours_per_word)
         retriever = HybridRetriever(
             chunks,
             store,
@@ -147,6 +154,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
             dense_weight=settings.dense_weight,
             rrf_k=settings.rrf_k,
             fusion=settings.fusion,
+            neighbours=neighbours,
         )
 
     sources = {p.name: p.read_text(encoding="utf-8") for p in settings.seeds_dir.glob("*.txt")}

@@ -5,16 +5,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from mss_qa.backends.embedders import Embedder
+from mss_qa.backends.embedders import Embedder, Vectors
 from mss_qa.errors import (
     IndexMismatchError,
     IndexMissingError,
     IngestRunningError,
     SourceNotFoundError,
 )
-from mss_qa.index import DocumentStore, _only_ingest, ingest, load_index, open_store
+from mss_qa.index import (
+    DocumentStore,
+    _only_ingest,
+    ingest,
+    load_index,
+    open_store,
+    word_vectors,
+)
 from mss_qa.types import Document
 from tests.conftest import make_settings, write_folder
 
@@ -312,3 +320,35 @@ def test_a_file_given_twice_is_ingested_once_and_utf16_is_named_as_such(
     assert report.added == ["park.txt"]
     assert [(s.path.name, s.reason) for s in report.skipped] == [
         ("dam.txt", "not UTF-8 text (UTF-16: save it as UTF-8)")]
+
+
+class _Counting:
+    """The real embedder, counting the texts it is given."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.inner, self.name, self.embedded = embedder, embedder.name, 0
+
+    def embed(self, texts: list[str]) -> Vectors:
+        self.embedded += len(texts)
+        return self.inner.embed(texts)
+
+
+def test_word_vectors_are_kept_and_only_new_words_embedded(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    settings = make_settings(tmp_path)
+    counting = _Counting(embedder)
+    first = word_vectors(settings, counting, ["alliance", "drones"])
+    assert counting.embedded == 2 and first.shape == (2, 384)
+    again = word_vectors(settings, counting, ["alliance", "cadets", "drones"])
+    assert counting.embedded == 3  # only "cadets"
+    assert np.allclose(again[[0, 2]], first)
+    assert np.allclose(again[1], embedder.embed(["cadets"])[0], atol=1e-5)
+    # Another embedder's vectors are not reused; an unreadable file is rebuilt.
+    counting.name = "other"
+    word_vectors(settings, counting, ["alliance"])
+    assert counting.embedded == 4
+    (settings.index_dir / "words" / "test.npz").write_bytes(b"not numpy")
+    assert word_vectors(settings, counting, ["alliance"]).shape == (1, 384)
+    assert counting.embedded == 5
+    assert word_vectors(settings, counting, []).shape[0] == 0

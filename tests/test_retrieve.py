@@ -7,8 +7,16 @@ import json
 import pytest
 
 from mss_qa.answer import distinct_passages, passages_block
+from mss_qa.backends.embedders import Embedder
 from mss_qa.pipeline import Pipeline
-from mss_qa.retrieve import BM25, reciprocal_rank_fusion, split_scope, tokenize
+from mss_qa.retrieve import (
+    BM25,
+    WordNeighbours,
+    reciprocal_rank_fusion,
+    split_scope,
+    tokenize,
+    vocabulary,
+)
 from mss_qa.settings import ROOT
 
 
@@ -24,6 +32,65 @@ def test_bm25_ranks_the_document_with_rare_terms_first() -> None:
     scores = bm25.scores("Which alliance did gangs form?")
     assert int(scores.argmax()) == 1
     assert scores[0] == 0.0
+
+
+def test_bm25_counts_stand_in_terms_at_their_weight() -> None:
+    bm25 = BM25(["kenya police haiti", "viv ansanm gang alliance", "kenya kenya haiti police"])
+    plain = bm25.scores("Which coalition did gangs form?")
+    helped = bm25.scores("Which coalition did gangs form?", {"allianc": 0.6})
+    assert helped[1] > plain[1] > 0 and helped[0] == plain[0] == 0.0
+    # A term the question already has keeps its full weight.
+    assert bm25.scores("gang alliance", {"allianc": 0.1})[1] == bm25.scores("gang alliance")[1]
+
+
+def test_a_word_the_collection_never_uses_finds_its_nearest_words(embedder: Embedder) -> None:
+    texts = ["The gangs consolidated under an alliance.", "Drones watch the roads.",
+             "Officers were paid late."]
+    words = vocabulary(texts)
+    assert words == ["alliance", "consolidated", "drones", "gangs", "late", "officers",
+                     "paid", "roads", "watch"]
+    neighbours = WordNeighbours(words, embedder.embed(words), min_similarity=0.55, per_word=3)
+    assert "allianc" in neighbours.terms(embedder.embed(["coalition"]))
+    assert "drone" in neighbours.terms(embedder.embed(["unmanned"]))
+    # Below the similarity bar nothing stands in.
+    assert neighbours.terms(embedder.embed(["xylophone"])) == {}
+    assert WordNeighbours(words, embedder.embed(words), 0.55, per_word=0).terms(
+        embedder.embed(["coalition"])) == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("Under what name have Haiti's armed groups joined forces in a single coalition?",
+         ["name", "single", "coalition"]),
+        # A capitalised word after the first is a name: an unknown one stays unknown.
+        ("What did Joe Biden say about the coalition?", ["coalition"]),
+        ("Coalition name?", ["coalition", "name"]),
+        ("Who is Kenya's Interior Minister?", []),
+    ],
+)
+def test_unknown_words_are_the_question_words_no_chunk_uses(
+    small_pipeline: Pipeline, question: str, unknown: list[str]
+) -> None:
+    assert small_pipeline.retriever.unknown_words(question) == unknown
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        # "coalition" is in no source: "alliance" stands in for it.
+        ("Under what name have Haiti's armed groups joined forces in a single coalition?",
+         "Viv Ansanm"),
+        # "roughly" for "estimated".
+        ("Roughly what share of Haiti's capital city is held by criminal groups?",
+         "80% of Port-au-Prince"),
+    ],
+)
+def test_a_question_worded_unlike_its_source_still_finds_it(
+    small_pipeline: Pipeline, question: str, phrase: str
+) -> None:
+    evidence = small_pipeline.retriever.retrieve(question, top_k=4)
+    assert any(phrase in e.chunk.text for e in evidence)
 
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:

@@ -8,6 +8,7 @@ embedder and chunking settings, and refuses to be queried with different ones.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import time
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
+
 from mss_qa.backends.chroma_store import ChromaStore, StoredChunk
-from mss_qa.backends.embedders import Embedder
+from mss_qa.backends.embedders import Embedder, Vectors
 from mss_qa.chunk import chunk_document
 from mss_qa.errors import (
     IndexMismatchError,
@@ -35,6 +38,8 @@ from mss_qa.types import Chunk, Document
 # before is rebuilt by the next ingest and refused until then.
 CHUNKER_VERSION = 3
 PROGRESS_MIN_FILES = 5
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -335,3 +340,34 @@ def load_index(settings: Settings, embedder_name: str) -> LoadedIndex:
     chunks = [item.chunk for item in store.all_chunks()]
     chunks.sort(key=lambda c: (c.source, c.start))
     return LoadedIndex(store=store, chunks=chunks, documents=DocumentStore(settings))
+
+
+def word_vectors(settings: Settings, embedder: Embedder, words: list[str]) -> Vectors:
+    """The embedder's vectors for single words, kept beside the index
+    (index/words/<collection>.npz) so that a load embeds only the words new since the last
+    one. A cache that cannot be read is rebuilt; one that cannot be written is skipped."""
+    path = settings.index_dir / "words" / f"{settings.collection}.npz"
+    known: dict[str, Vectors] = {}
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["embedder"]) == embedder.name:
+                known = dict(zip(saved["words"].tolist(), saved["vectors"], strict=True))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("%s cannot be read (%s); embedding the words again", path, exc)
+    missing = [w for w in words if w not in known]
+    if missing:
+        known.update(zip(missing, embedder.embed(missing), strict=True))
+    vectors = (np.stack([known[w] for w in words]).astype(np.float32) if words
+               else np.zeros((0, 0), dtype=np.float32))
+    if missing or len(known) != len(words):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.{os.getpid()}.npz")
+            np.savez(partial, embedder=np.array(embedder.name), words=np.array(words),
+                     vectors=vectors)
+            os.replace(partial, path)
+        except OSError as exc:
+            log.warning("the word vectors cannot be kept in %s (%s)", path, exc)
+    return vectors

@@ -18,8 +18,8 @@ from mss_qa.casing import Casing, lacks_case
 from mss_qa.compound import combine, split_compound, without_preamble
 from mss_qa.errors import InvalidQuestionError, MssQaError
 from mss_qa.followup import asks_nothing, standalone_question, unresolved_reference
-from mss_qa.index import LoadedIndex, load_index
-from mss_qa.retrieve import HybridRetriever
+from mss_qa.index import LoadedIndex, load_index, word_vectors
+from mss_qa.retrieve import HybridRetriever, WordNeighbours, vocabulary
 from mss_qa.settings import Settings
 from mss_qa.types import Answer
 from mss_qa.verify import verify_citation
@@ -83,7 +83,17 @@ class Pipeline:
             dense_weight=s.dense_weight,
             rrf_k=s.rrf_k,
             fusion=s.fusion,
+            neighbours=self.word_neighbours,
         )
+
+    @cached_property
+    def word_neighbours(self) -> WordNeighbours | None:
+        s = self.settings
+        if s.neighbours_per_word == 0:
+            return None
+        words = vocabulary(c.text for c in self.index.chunks)
+        vectors = word_vectors(s, self.embedder, words)
+        return WordNeighbours(words, vectors, s.neighbour_similarity, s.neighbours_per_word)
 
     @cached_property
     def casing(self) -> Casing:

@@ -6,6 +6,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
@@ -14,7 +15,7 @@ import numpy.typing as npt
 from nltk.stem.porter import PorterStemmer
 
 from mss_qa.backends.chroma_store import ChromaStore
-from mss_qa.backends.embedders import Embedder
+from mss_qa.backends.embedders import Embedder, Vectors
 from mss_qa.chunk import is_table_row
 from mss_qa.types import Chunk, Evidence, Span
 
@@ -73,15 +74,24 @@ class BM25:
             for term, items in postings.items()
         }
 
-    def scores(self, query: str) -> npt.NDArray[np.float32]:
+    def scores(self, query: str, extra: Mapping[str, float] | None = None
+               ) -> npt.NDArray[np.float32]:
+        """Each text's score for the query's terms, plus `extra` terms (stems) each counted
+        with its weight."""
+        weights = dict.fromkeys(tokenize(query), 1.0)
+        for term, weight in (extra or {}).items():
+            weights.setdefault(term, weight)
         scores = np.zeros(self.size, dtype=np.float32)
-        for term in set(tokenize(query)):
+        for term, weight in weights.items():
             if term not in self._postings:
                 continue
             docs, tfs, idf = self._postings[term]
-            scores[docs] += idf * tfs * (self.k1 + 1) / (tfs + self._norm[docs])
+            scores[docs] += weight * idf * tfs * (self.k1 + 1) / (tfs + self._norm[docs])
         return scores
 
+    def knows(self, term: str) -> bool:
+        """Whether any text holds the term (a stem, as `tokenize` gives it)."""
+        return term in self._postings
 
     def containing(self, word: str, limit: int) -> list[int]:
         """The first `limit` texts (by index) that hold `word` (as `tokenize` reads it)."""
@@ -89,6 +99,48 @@ class BM25:
         if len(terms) != 1 or terms[0] not in self._postings:
             return []
         return [int(i) for i in self._postings[terms[0]][0][:limit]]
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def vocabulary(texts: Iterable[str]) -> list[str]:
+    """The words of three letters or more in `texts`, lower case, stopwords left out."""
+    words = {w for text in texts for w in _WORD.findall(text.lower().replace("’", "'"))}
+    return sorted(w for w in words if len(w) > 2 and w not in STOPWORDS)
+
+
+class WordNeighbours:
+    """The collection's own words nearest in meaning to a word it never uses: "coalition" to
+    "alliance", "recruits" to "cadets", "unmanned" to "drones". BM25 counts them in place of
+    the unknown word, each weighted by its similarity, so that a question worded unlike the
+    sources can still match them word for word.
+
+    Similarity is the cosine of the embedder's vectors for the single words; only the
+    `per_word` nearest at `min_similarity` or more count."""
+
+    def __init__(self, words: list[str], vectors: Vectors, min_similarity: float,
+                 per_word: int) -> None:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(words) else 1.0
+        self._vectors = vectors / np.maximum(norms, 1e-12)
+        self._stems = [_stem(w) for w in words]
+        self._min_similarity = min_similarity
+        self._per_word = per_word
+
+    def terms(self, vectors: Vectors) -> dict[str, float]:
+        """BM25 terms (stems) standing in for the words embedded as `vectors`, each with
+        the highest similarity it has to any of them."""
+        found: dict[str, float] = {}
+        if not len(self._stems) or not len(vectors) or self._per_word <= 0:
+            return found
+        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        similarity = unit @ self._vectors.T
+        for row in similarity:
+            for j in _top(row, self._per_word):
+                if row[j] >= self._min_similarity:
+                    stem = self._stems[j]
+                    found[stem] = max(found.get(stem, 0.0), float(row[j]))
+        return found
 
 
 def reciprocal_rank_fusion(
@@ -131,6 +183,7 @@ class HybridRetriever:
         dense_weight: float = 1.0,
         rrf_k: int = 60,
         fusion: str = "convex",
+        neighbours: WordNeighbours | None = None,
     ) -> None:
         self.chunks = chunks
         self._position = {c.id: i for i, c in enumerate(chunks)}
@@ -163,6 +216,7 @@ class HybridRetriever:
         self._weights = [bm25_weight, dense_weight]
         self._rrf_k = rrf_k
         self._fusion = fusion
+        self._neighbours = neighbours
 
     def retrieve(self, question: str, top_k: int) -> list[Evidence]:
         """The `top_k` chunks that best match the question. A question that names its source
@@ -191,11 +245,14 @@ class HybridRetriever:
 
     def _ranked(self, question: str, top_k: int, source: str | None = None) -> list[Evidence]:
         depth = max(top_k * 5, 20)
-        lexical = self._bm25.scores(question)
+        unknown = self.unknown_words(question) if self._neighbours is not None else []
+        vectors = self._embedder.embed([question, *unknown])
+        vector = vectors[0]
+        stand_ins = self._neighbours.terms(vectors[1:]) if self._neighbours and unknown else None
+        lexical = self._bm25.scores(question, stand_ins)
         if source is not None:
             lexical[self._sources != source] = 0
         lexical_hits = {int(i): float(lexical[i]) for i in _top(lexical, depth) if lexical[i] > 0}
-        vector = self._embedder.embed([question])[0]
         dense_hits = {
             self._position[cid]: similarity
             for cid, similarity in self._store.query(vector, depth, source=source)
@@ -212,6 +269,20 @@ class HybridRetriever:
             Evidence(chunk=self._in_context(self.chunks[i]), score=score, rank=rank)
             for rank, (i, score) in enumerate(best, start=1)
         ]
+
+    def unknown_words(self, question: str) -> list[str]:
+        """The question's words (lower case) that no chunk uses, in any form, leaving out
+        stopwords, words under three letters, and capitalised words after the first: an
+        unknown name is not a paraphrase of another."""
+        unknown = []
+        for position, match in enumerate(_WORD.finditer(question.replace("’", "'"))):
+            word = match.group()
+            lower = word.lower()
+            if (len(word) < 3 or lower in STOPWORDS or (position and not word.islower())
+                    or lower in unknown or self._bm25.knows(_stem(lower))):
+                continue
+            unknown.append(lower)
+        return unknown
 
     def _in_context(self, chunk: Chunk) -> Chunk:
         """The chunk with the earlier sentence its opening depends on. One that continues a

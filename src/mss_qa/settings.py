@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=0.7, ge=0.0)
     rrf_k: int = Field(default=60, ge=1)
     fusion: Literal["convex", "rrf"] = "convex"
+    # A question word no chunk uses is matched through the collection words nearest to it in
+    # meaning (this many, at this cosine similarity or more); 0 matches it only as written.
+    neighbours_per_word: int = Field(default=3, ge=0, le=20)
+    neighbour_similarity: float = Field(default=0.55, ge=0.0, le=1.0)
 
     # Generation.
     llm_backend: Literal["local", "openai"] = "local"
