@@ -198,6 +198,14 @@ def test_restating_the_question_is_not_an_answer() -> None:
         ("Which all-female Kenyan unit is among those Kenya plans to send?",
          "Special Weapons and Tactics Team (SWAT)", False),
         ("What airline flew the Kenyan police to Haiti?", "Kenya Airways", False),
+        # An airport is no airline, nor a person; it is a place, and answers for one.
+        ("What airline flew the Kenyan police to Haiti?",
+         "Toussaint Louverture International Airport", True),
+        ("Which official met the officers?", "Toussaint Louverture International Airport",
+         True),
+        ("What place did the officers land at?", "Toussaint Louverture International Airport",
+         False),
+        ("Which hospital treated the wounded?", "Bernard Mevs Hospital", False),
         # The noun asked for is the first word in lower case, not a name before it.
         ("Which Security Council resolution backs the mission?",
          "Security Council resolution 2699", False),

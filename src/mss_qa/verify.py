@@ -638,10 +638,23 @@ def asked_kind(question: str) -> str | None:
     return head if head.isalpha() and head not in STOPWORDS else None
 
 
+# The last word of the name of a place or building: "Toussaint Louverture International
+# Airport" is an airport, and answers no question for an airline or a person.
+_FACILITIES = frozenset(
+    "airport airfield airbase port harbour harbor station hospital clinic school university "
+    "college academy prison jail palace stadium hotel bridge road street avenue square park "
+    "market building centre center base camp church mosque embassy".split())
+# Kinds of thing a facility's name can answer besides its own: "What place ...?".
+_PLACE_KINDS = frozenset("place location site facility venue destination".split())
+
+
 def names_other_kind(question: str, claim: str) -> bool:
-    """True when the claim is a proper name that holds the asked-for noun only as a modifier:
-    "Special Weapons and Tactics Team" answers "What weapons ...?" with a team, because its
-    name has the word in it ("Jomo Kenyatta International Airport" is an airport)."""
+    """True when the claim is a proper name of another kind than the question asks for:
+    one that holds the asked-for noun only as a modifier ("Special Weapons and Tactics Team"
+    answers "What weapons ...?" with a team, because its name has the word in it; "Jomo
+    Kenyatta International Airport" is an airport), or the name of a place or building
+    given for something else ("What airline flew the police?" is not answered "Toussaint
+    Louverture International Airport")."""
     kind = asked_kind(question)
     if kind is None:
         return False
@@ -651,7 +664,10 @@ def names_other_kind(question: str, claim: str) -> bool:
         return False
     stems = [tokenize(w)[0] if tokenize(w) else "" for w in words]
     asked = tokenize(kind)[0]
-    return asked in stems[:-1] and stems[-1] != asked
+    if stems[-1] == asked:
+        return False
+    return asked in stems[:-1] or (words[-1].lower() in _FACILITIES
+                                   and kind not in _FACILITIES | _PLACE_KINDS)
 
 
 # What a text says before a name when the person no longer holds the title it gives them:
