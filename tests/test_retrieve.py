@@ -7,10 +7,11 @@ import json
 import pytest
 
 from mss_qa.answer import distinct_passages, passages_block
-from mss_qa.backends.embedders import Embedder
+from mss_qa.backends.embedders import Embedder, Vectors
 from mss_qa.pipeline import Pipeline
 from mss_qa.retrieve import (
     BM25,
+    HybridRetriever,
     WordNeighbours,
     reciprocal_rank_fusion,
     split_scope,
@@ -52,6 +53,9 @@ def test_a_word_the_collection_never_uses_finds_its_nearest_words(embedder: Embe
     neighbours = WordNeighbours(words, embedder.embed(words), min_similarity=0.55, per_word=3)
     assert "allianc" in neighbours.terms(embedder.embed(["coalition"]))
     assert "drone" in neighbours.terms(embedder.embed(["unmanned"]))
+    # A word in too many of the texts is no stand-in.
+    assert vocabulary(["alpha beta", "alpha beta", "alpha beta", "beta gamma"],
+                      max_share=0.5, min_limit=1) == ["gamma"]
     # Below the similarity bar nothing stands in.
     assert neighbours.terms(embedder.embed(["xylophone"])) == {}
     assert WordNeighbours(words, embedder.embed(words), 0.55, per_word=0).terms(
@@ -91,6 +95,32 @@ def test_a_question_worded_unlike_its_source_still_finds_it(
 ) -> None:
     evidence = small_pipeline.retriever.retrieve(question, top_k=4)
     assert any(phrase in e.chunk.text for e in evidence)
+
+
+class _Counting:
+    """The real embedder, keeping the texts it is given."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.inner, self.name = embedder, embedder.name
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: list[str]) -> Vectors:
+        self.calls.append(list(texts))
+        return self.inner.embed(texts)
+
+
+def test_unknown_words_are_embedded_apart_and_once(
+    small_pipeline: Pipeline, embedder: Embedder
+) -> None:
+    counting = _Counting(embedder)
+    retriever = HybridRetriever(small_pipeline.index.chunks, small_pipeline.index.store,
+                                counting, neighbours=small_pipeline.word_neighbours)
+    question = "Under what name have Haiti's armed groups joined forces in a single coalition?"
+    first = retriever.retrieve(question, top_k=4)
+    assert counting.calls == [["name", "single", "coalition"], [question]]
+    assert [e.chunk.id for e in retriever.retrieve(question, top_k=4)] == [
+        e.chunk.id for e in first]
+    assert counting.calls[2:] == [[question]]
 
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -102,12 +103,23 @@ class BM25:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_WORD_MEMO_SIZE = 4096  # unknown question words whose vectors are remembered
 
 
-def vocabulary(texts: Iterable[str]) -> list[str]:
-    """The words of three letters or more in `texts`, lower case, stopwords left out."""
-    words = {w for text in texts for w in _WORD.findall(text.lower().replace("’", "'"))}
-    return sorted(w for w in words if len(w) > 2 and w not in STOPWORDS)
+def vocabulary(texts: Iterable[str], max_share: float = 0.01, min_limit: int = 50
+               ) -> list[str]:
+    """The words of three letters or more in `texts`, lower case, stopwords left out, and
+    words found in more than `max_share` of the texts (and more than `min_limit`) too: in a
+    large collection they say little of which text answers, and their long BM25 postings
+    cost the most to score."""
+    counts: Counter[str] = Counter()
+    size = 0
+    for text in texts:
+        counts.update(set(_WORD.findall(text.lower().replace("’", "'"))))
+        size += 1
+    limit = max(min_limit, max_share * size)
+    return sorted(w for w, n in counts.items()
+                  if len(w) > 2 and w not in STOPWORDS and n <= limit)
 
 
 class WordNeighbours:
@@ -217,6 +229,8 @@ class HybridRetriever:
         self._rrf_k = rrf_k
         self._fusion = fusion
         self._neighbours = neighbours
+        self._word_memo: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._word_lock = threading.Lock()
 
     def retrieve(self, question: str, top_k: int) -> list[Evidence]:
         """The `top_k` chunks that best match the question. A question that names its source
@@ -245,14 +259,14 @@ class HybridRetriever:
 
     def _ranked(self, question: str, top_k: int, source: str | None = None) -> list[Evidence]:
         depth = max(top_k * 5, 20)
-        unknown = self.unknown_words(question) if self._neighbours is not None else []
-        vectors = self._embedder.embed([question, *unknown])
-        vector = vectors[0]
-        stand_ins = self._neighbours.terms(vectors[1:]) if self._neighbours and unknown else None
+        stand_ins = None
+        if self._neighbours is not None and (unknown := self.unknown_words(question)):
+            stand_ins = self._neighbours.terms(self._word_vectors(unknown))
         lexical = self._bm25.scores(question, stand_ins)
         if source is not None:
             lexical[self._sources != source] = 0
         lexical_hits = {int(i): float(lexical[i]) for i in _top(lexical, depth) if lexical[i] > 0}
+        vector = self._embedder.embed([question])[0]
         dense_hits = {
             self._position[cid]: similarity
             for cid, similarity in self._store.query(vector, depth, source=source)
@@ -269,6 +283,24 @@ class HybridRetriever:
             Evidence(chunk=self._in_context(self.chunks[i]), score=score, rank=rank)
             for rank, (i, score) in enumerate(best, start=1)
         ]
+
+    def _word_vectors(self, words: list[str]) -> Vectors:
+        """The embedder's vectors for single words, those of recent questions remembered.
+        Embedded apart from the question: in one batch each would be padded to its length."""
+        with self._word_lock:
+            missing = [w for w in words if w not in self._word_memo]
+        if missing:
+            embedded = self._embedder.embed(missing)
+            with self._word_lock:
+                self._word_memo.update(zip(missing, embedded, strict=True))
+                while len(self._word_memo) > _WORD_MEMO_SIZE:
+                    self._word_memo.popitem(last=False)
+        with self._word_lock:
+            vectors = []
+            for word in words:
+                self._word_memo.move_to_end(word)
+                vectors.append(self._word_memo[word])
+        return np.stack(vectors)
 
     def unknown_words(self, question: str) -> list[str]:
         """The question's words (lower case) that no chunk uses, in any form, leaving out
