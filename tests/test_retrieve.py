@@ -28,6 +28,17 @@ def test_tokenize_folds_numbers_and_plurals() -> None:
     )
 
 
+def test_the_s_of_a_possessive_in_a_question_matches_nothing() -> None:
+    bm25 = BM25(["the country's leaders met", "Kenya sent a plan", "rain fell"])
+    scores = bm25.scores("Kenya's plan")
+    assert scores[0] == 0.0 and scores[1] > 0
+
+
+def test_who_holds_a_countrys_title_finds_the_holder(small_pipeline: Pipeline) -> None:
+    evidence = small_pipeline.retriever.retrieve("Who is Kenya's president?", top_k=4)
+    assert any("President William Ruto" in e.chunk.text for e in evidence)
+
+
 def test_bm25_ranks_the_document_with_rare_terms_first() -> None:
     bm25 = BM25(["kenya police haiti", "viv ansanm gang alliance", "kenya kenya haiti police"])
     scores = bm25.scores("Which alliance did gangs form?")

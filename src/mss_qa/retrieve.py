@@ -78,8 +78,9 @@ class BM25:
     def scores(self, query: str, extra: Mapping[str, float] | None = None
                ) -> npt.NDArray[np.float32]:
         """Each text's score for the query's terms, plus `extra` terms (stems) each counted
-        with its weight."""
-        weights = dict.fromkeys(tokenize(query), 1.0)
+        with its weight. The "s" of a possessive is no term of a query: "Kenya's president"
+        would match every possessive in the collection."""
+        weights = dict.fromkeys((t for t in tokenize(query) if t != "s"), 1.0)
         for term, weight in (extra or {}).items():
             weights.setdefault(term, weight)
         scores = np.zeros(self.size, dtype=np.float32)
