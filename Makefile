@@ -94,4 +94,4 @@ bench-quick: models-small
 	$(PY) bench/bench_llamaindex.py --quick --no-record
 
 clean:
-	rm -rf index/chroma index/documents eval/out eval/cache
+	rm -rf index/chroma index/documents index/words eval/out eval/cache

@@ -22,7 +22,7 @@ from mss_qa.pipeline import Pipeline
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "conversations.jsonl"
 REFUSE = "REFUSE"
 # Cases read wrongly at the last count (2026-11-27): lower these as the rules improve.
-MAX_WRONG = {"follow-up": 23, "several": 0}
+MAX_WRONG = {"follow-up": 19, "several": 0}
 
 
 def _cases(kind: str) -> list[dict[str, object]]:

@@ -137,10 +137,15 @@ def test_he_or_she_is_not_taken_for_a_thing_the_previous_question_asked_about() 
 def test_a_question_that_names_nothing_is_found() -> None:
     from mss_qa.followup import asks_nothing
 
-    for empty in ("Why?", "How so?", "Why is that?", "What about it?"):
+    for empty in ("Why?", "How so?", "Why is that?", "What about it?",
+                  # Judging or comparing answers asks the sources nothing.
+                  "Which is correct?", "Really?", "Are you sure?", "Why the difference?",
+                  "Why do the numbers differ?", "Which one should I believe?"):
         assert asks_nothing(empty), empty
-    for named in ("Why did Kenya send police?", "Who is Murkomen?"):
-        assert not asks_nothing(named)
+    for named in ("Why did Kenya send police?", "Who is Murkomen?",
+                  "Which figure is correct, 700,000 or one million?",
+                  "Which sources mention Viv Ansanm?"):
+        assert not asks_nothing(named), named
 
 
 def _turns(*texts: str) -> list[dict[str, str]]:

@@ -23,6 +23,7 @@ from mss_qa.index import (
     open_store,
     word_vectors,
 )
+from mss_qa.retrieve import vocabulary
 from mss_qa.types import Document
 from tests.conftest import make_settings, write_folder
 
@@ -331,6 +332,17 @@ class _Counting:
     def embed(self, texts: list[str]) -> Vectors:
         self.embedded += len(texts)
         return self.inner.embed(texts)
+
+
+def test_ingest_embeds_the_collections_words_once(
+    tmp_path: Path, seeds_copy: Path, embedder: Embedder
+) -> None:
+    settings = make_settings(tmp_path)
+    ingest([seeds_copy], settings, embedder)
+    chunks = load_index(settings, embedder.name).chunks
+    counting = _Counting(embedder)
+    vectors = word_vectors(settings, counting, vocabulary(c.text for c in chunks))
+    assert counting.embedded == 0 and len(vectors) > 500
 
 
 def test_word_vectors_are_kept_and_only_new_words_embedded(

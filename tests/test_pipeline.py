@@ -95,6 +95,15 @@ def test_a_question_that_names_nothing_is_refused_without_guessing(
     assert "does not say what it asks about: ask it in full" in answer.reason
 
 
+@pytest.mark.parametrize("question", ["Which is correct?", "Why do the numbers differ?"])
+def test_a_question_that_judges_answers_is_refused_with_why(
+    small_pipeline: Pipeline, question: str
+) -> None:
+    answer = small_pipeline.ask(question)
+    assert answer.status == "insufficient" and not answer.citations
+    assert "asks about answers, not about the sources" in answer.reason
+
+
 @pytest.mark.parametrize("question", ["When did he visit Haiti?", "What is his role?",
                                       "How many officers did they send?"])
 def test_a_question_about_an_unnamed_he_or_they_is_not_guessed_at(

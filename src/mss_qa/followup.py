@@ -655,6 +655,15 @@ def unresolved_reference(question: str) -> str | None:
     return match.group("pronoun")
 
 
+# Words that judge or compare answers, and name nothing in the sources to ask about.
+_ABOUT_ANSWERS = frozenset(tokenize(
+    "correct right true wrong sure certain really accurate actually difference differ "
+    "disagree discrepancy number numbers figure figures source sources answer one trust "
+    "believe"))
+
+
 def asks_nothing(question: str) -> bool:
-    """The question names nothing to ask about: "Why?", "How so?", "Why is that?"."""
-    return not tokenize(question)
+    """The question names nothing to ask about: "Why?", "How so?", "Why is that?"; nor
+    does one that only judges or compares answers ("Which is correct?", "Really?", "Why do
+    the numbers differ?"): the sources are not asked which of them is right."""
+    return all(term in _ABOUT_ANSWERS for term in tokenize(question))

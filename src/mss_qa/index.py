@@ -30,6 +30,7 @@ from mss_qa.errors import (
     SourceNotFoundError,
 )
 from mss_qa.ingest import Skipped, discover, read_document
+from mss_qa.retrieve import vocabulary
 from mss_qa.settings import Settings
 from mss_qa.types import Chunk, Document
 
@@ -251,6 +252,10 @@ def _ingest(
         if source not in seen and source not in by_source:
             documents_dir.remove(source)
             report.removed.append(source)
+    if report.added or report.changed or report.removed:
+        # The collection's words and their vectors (see retrieve.WordNeighbours), embedded
+        # once here rather than by each process that loads the collection.
+        word_vectors(settings, embedder, vocabulary(i.chunk.text for i in store.all_chunks()))
     marker.unlink()
     report.seconds = time.perf_counter() - started
     return report

@@ -19,7 +19,7 @@ from mss_qa.compound import combine, split_compound, without_preamble
 from mss_qa.errors import InvalidQuestionError, MssQaError
 from mss_qa.followup import asks_nothing, standalone_question, unresolved_reference
 from mss_qa.index import LoadedIndex, load_index, word_vectors
-from mss_qa.retrieve import HybridRetriever, WordNeighbours, vocabulary
+from mss_qa.retrieve import HybridRetriever, WordNeighbours, tokenize, vocabulary
 from mss_qa.settings import Settings
 from mss_qa.types import Answer
 from mss_qa.verify import verify_citation
@@ -137,9 +137,13 @@ class Pipeline:
         if pronoun is not None or asks_nothing(text):
             missing = (f"who or what “{pronoun}” is: ask again with the name"
                        if pronoun is not None else "what it asks about: ask it in full")
-            result = insufficient(
-                text, [], f"The question does not say {missing} (in a conversation, a "
-                "follow-up is read with the answer before).")
+            why = (f"The question does not say {missing} (in a conversation, a follow-up is "
+                   "read with the answer before).")
+            if pronoun is None and tokenize(text):
+                why = ("The question asks about answers, not about the sources, which do not "
+                       "say which of them is right or why they differ: each answer is "
+                       "given with its quote, to be checked in its source.")
+            result = insufficient(text, [], why)
             result.timings["total_s"] = time.perf_counter() - started
             return result
         ranked = self.retriever.retrieve(text, k + self.settings.conflict_candidates)
