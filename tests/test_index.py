@@ -343,6 +343,10 @@ def test_ingest_embeds_the_collections_words_once(
     counting = _Counting(embedder)
     vectors = word_vectors(settings, counting, vocabulary(c.text for c in chunks))
     assert counting.embedded == 0 and len(vectors) > 500
+    # Not when unknown words are matched only as written.
+    off = make_settings(tmp_path / "off", neighbours_per_word=0)
+    ingest([seeds_copy], off, embedder)
+    assert not (off.index_dir / "words").exists()
 
 
 def test_word_vectors_are_kept_and_only_new_words_embedded(

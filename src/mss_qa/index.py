@@ -252,7 +252,7 @@ def _ingest(
         if source not in seen and source not in by_source:
             documents_dir.remove(source)
             report.removed.append(source)
-    if report.added or report.changed or report.removed:
+    if settings.neighbours_per_word > 0 and (report.added or report.changed or report.removed):
         # The collection's words and their vectors (see retrieve.WordNeighbours), embedded
         # once here rather than by each process that loads the collection.
         word_vectors(settings, embedder, vocabulary(i.chunk.text for i in store.all_chunks()))
@@ -349,8 +349,9 @@ def load_index(settings: Settings, embedder_name: str) -> LoadedIndex:
 
 def word_vectors(settings: Settings, embedder: Embedder, words: list[str]) -> Vectors:
     """The embedder's vectors for single words, kept beside the index
-    (index/words/<collection>.npz) so that a load embeds only the words new since the last
-    one. A cache that cannot be read is rebuilt; one that cannot be written is skipped."""
+    (index/words/<collection>.npz) so that each call (an ingest, a load) embeds only the
+    words new since the last. A cache that cannot be read is rebuilt; one that cannot be
+    written is skipped."""
     path = settings.index_dir / "words" / f"{settings.collection}.npz"
     known: dict[str, Vectors] = {}
     try:
