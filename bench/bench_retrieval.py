@@ -115,8 +115,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     from mss_qa.backends.chroma_store import ChromaStore
     from mss_qa.backends.embedders import load_embedder
     from mss_qa.eval.dataset import load_gold
-    from mss_qa.index import word_vectors
-    from mss_qa.retrieve import HybridRetriever, WordNeighbours, vocabulary
+    from mss_qa.index import word_neighbours
+    from mss_qa.retrieve import HybridRetriever
     from mss_qa.settings import Settings
 
     size: int = args.worker
@@ -142,10 +142,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     with _common.timed() as init:
         # As the product builds it: the collection's words and their vectors (kept in the
         # size's folder), for question words no chunk uses.
-        words = vocabulary(c.text for c in chunks)
         kept = settings.model_copy(update={"index_dir": folder, "collection": "bench"})
-        neighbours = WordNeighbours(words, word_vectors(kept, embedder, words),
-                                    settings.neighbour_similarity, settings.neighbours_per_word)
+        neighbours = word_neighbours(kept, embedder, (c.text for c in chunks))
         retriever = HybridRetriever(
             chunks,
             store,

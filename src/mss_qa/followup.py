@@ -662,8 +662,14 @@ _ABOUT_ANSWERS = frozenset(tokenize(
     "believe"))
 
 
+def judges_answers(question: str) -> bool:
+    """The question only judges or compares answers ("Which is correct?", "Really?", "Why
+    do the numbers differ?"): the sources are not asked which of them is right."""
+    terms = tokenize(question)
+    return bool(terms) and all(term in _ABOUT_ANSWERS for term in terms)
+
+
 def asks_nothing(question: str) -> bool:
-    """The question names nothing to ask about: "Why?", "How so?", "Why is that?"; nor
-    does one that only judges or compares answers ("Which is correct?", "Really?", "Why do
-    the numbers differ?"): the sources are not asked which of them is right."""
-    return all(term in _ABOUT_ANSWERS for term in tokenize(question))
+    """The question names nothing to ask about ("Why?", "How so?", "Why is that?"), or only
+    judges answers (`judges_answers`)."""
+    return not tokenize(question) or judges_answers(question)

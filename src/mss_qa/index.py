@@ -30,7 +30,7 @@ from mss_qa.errors import (
     SourceNotFoundError,
 )
 from mss_qa.ingest import Skipped, discover, read_document
-from mss_qa.retrieve import vocabulary
+from mss_qa.retrieve import WordNeighbours, vocabulary
 from mss_qa.settings import Settings
 from mss_qa.types import Chunk, Document
 
@@ -252,10 +252,10 @@ def _ingest(
         if source not in seen and source not in by_source:
             documents_dir.remove(source)
             report.removed.append(source)
-    if settings.neighbours_per_word > 0 and (report.added or report.changed or report.removed):
-        # The collection's words and their vectors (see retrieve.WordNeighbours), embedded
-        # once here rather than by each process that loads the collection.
-        word_vectors(settings, embedder, vocabulary(i.chunk.text for i in store.all_chunks()))
+    if report.added or report.changed or report.removed:
+        # Embeds and keeps the collection's words once here rather than in each process
+        # that loads the collection.
+        word_neighbours(settings, embedder, (i.chunk.text for i in store.all_chunks()))
     marker.unlink()
     report.seconds = time.perf_counter() - started
     return report
@@ -345,6 +345,18 @@ def load_index(settings: Settings, embedder_name: str) -> LoadedIndex:
     chunks = [item.chunk for item in store.all_chunks()]
     chunks.sort(key=lambda c: (c.source, c.start))
     return LoadedIndex(store=store, chunks=chunks, documents=DocumentStore(settings))
+
+
+def word_neighbours(settings: Settings, embedder: Embedder, texts: Iterable[str]
+                    ) -> WordNeighbours | None:
+    """The words of the collection's chunk `texts` that stand in for unknown question words,
+    their vectors kept beside the index (`word_vectors`); None when unknown words are
+    matched only as written (`neighbours_per_word` 0)."""
+    if settings.neighbours_per_word == 0:
+        return None
+    words = vocabulary(texts)
+    return WordNeighbours(words, word_vectors(settings, embedder, words),
+                          settings.neighbour_similarity, settings.neighbours_per_word)
 
 
 def word_vectors(settings: Settings, embedder: Embedder, words: list[str]) -> Vectors:

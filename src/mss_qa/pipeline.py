@@ -17,9 +17,14 @@ from mss_qa.backends.llm import LLM, load_llm
 from mss_qa.casing import Casing, lacks_case
 from mss_qa.compound import combine, split_compound, without_preamble
 from mss_qa.errors import InvalidQuestionError, MssQaError
-from mss_qa.followup import asks_nothing, standalone_question, unresolved_reference
-from mss_qa.index import LoadedIndex, load_index, word_vectors
-from mss_qa.retrieve import HybridRetriever, WordNeighbours, tokenize, vocabulary
+from mss_qa.followup import (
+    asks_nothing,
+    judges_answers,
+    standalone_question,
+    unresolved_reference,
+)
+from mss_qa.index import LoadedIndex, load_index, word_neighbours
+from mss_qa.retrieve import HybridRetriever, WordNeighbours
 from mss_qa.settings import Settings
 from mss_qa.types import Answer
 from mss_qa.verify import verify_citation
@@ -88,12 +93,7 @@ class Pipeline:
 
     @cached_property
     def word_neighbours(self) -> WordNeighbours | None:
-        s = self.settings
-        if s.neighbours_per_word == 0:
-            return None
-        words = vocabulary(c.text for c in self.index.chunks)
-        vectors = word_vectors(s, self.embedder, words)
-        return WordNeighbours(words, vectors, s.neighbour_similarity, s.neighbours_per_word)
+        return word_neighbours(self.settings, self.embedder, (c.text for c in self.index.chunks))
 
     @cached_property
     def casing(self) -> Casing:
@@ -139,7 +139,7 @@ class Pipeline:
                        if pronoun is not None else "what it asks about: ask it in full")
             why = (f"The question does not say {missing} (in a conversation, a follow-up is "
                    "read with the answer before).")
-            if pronoun is None and tokenize(text):
+            if pronoun is None and judges_answers(text):
                 why = ("The question asks about answers, not about the sources, which do not "
                        "say which of them is right or why they differ: each answer is "
                        "given with its quote, to be checked in its source.")
