@@ -13,6 +13,7 @@ from mss_qa.retrieve import (
     BM25,
     HybridRetriever,
     WordNeighbours,
+    idiom_terms,
     reciprocal_rank_fusion,
     split_scope,
     tokenize,
@@ -53,6 +54,22 @@ def test_bm25_counts_stand_in_terms_at_their_weight() -> None:
     assert helped[1] > plain[1] > 0 and helped[0] == plain[0] == 0.0
     # A term the question already has keeps its full weight.
     assert bm25.scores("gang alliance", {"allianc": 0.1})[1] == bm25.scores("gang alliance")[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("How many people live in Haiti?", {"popul", "inhabit", "resid"}),
+        ("How old is the commander?", {"age"}),
+        ("How much did the new base cost?", {"cost", "price", "budget", "fund"}),
+        ("How many people were displaced?", set()),
+        ("How far did they travel?", {"distanc"}),
+    ],
+)
+def test_some_ways_of_asking_bring_the_words_their_answers_use(
+    question: str, words: set[str]
+) -> None:
+    assert set(idiom_terms(question)) == words
 
 
 def test_a_word_the_collection_never_uses_finds_its_nearest_words(embedder: Embedder) -> None:
@@ -99,6 +116,8 @@ def test_unknown_words_are_the_question_words_no_chunk_uses(
         # "roughly" for "estimated".
         ("Roughly what share of Haiti's capital city is held by criminal groups?",
          "80% of Port-au-Prince"),
+        # Asked as "live in", written as "a population of".
+        ("How many people live in Haiti?", "population of over 11 million"),
     ],
 )
 def test_a_question_worded_unlike_its_source_still_finds_it(

@@ -156,6 +156,29 @@ class WordNeighbours:
         return found
 
 
+# Ways of asking whose answer is usually written with a word the question lacks: "How many
+# people live in Haiti?" is answered by "a population of over 11 million".
+_IDIOMS = [
+    (re.compile(r"\bhow many (?:people|inhabitants|residents)\b.*\b(?:live|living|reside)\b"
+                r"|\bhow (?:populous|many inhabitants|many residents)\b"),
+     ("population", "inhabitants", "residents")),
+    (re.compile(r"\bhow old\b"), ("age", "aged")),
+    (re.compile(r"\bhow (?:big|large)\b"), ("area", "size")),
+    (re.compile(r"\bhow (?:tall|high)\b"), ("height",)),
+    (re.compile(r"\bhow far\b"), ("distance",)),
+    (re.compile(r"\bhow much (?:money\b|(?:did|does|do|will|would)\b.*\bcost)"),
+     ("cost", "price", "budget", "funding")),
+]
+
+
+def idiom_terms(question: str) -> dict[str, float]:
+    """BM25 terms (stems) for the words an answer to this way of asking is usually written
+    with (see `_IDIOMS`)."""
+    lowered = question.lower()
+    return {_stem(word): 1.0 for pattern, words in _IDIOMS if pattern.search(lowered)
+            for word in words}
+
+
 def reciprocal_rank_fusion(
     rankings: list[list[int]], weights: list[float], k: int
 ) -> dict[int, float]:
@@ -260,10 +283,11 @@ class HybridRetriever:
 
     def _ranked(self, question: str, top_k: int, source: str | None = None) -> list[Evidence]:
         depth = max(top_k * 5, 20)
-        stand_ins = None
+        extra = idiom_terms(question)
         if self._neighbours is not None and (unknown := self.unknown_words(question)):
-            stand_ins = self._neighbours.terms(self._word_vectors(unknown))
-        lexical = self._bm25.scores(question, stand_ins)
+            for term, weight in self._neighbours.terms(self._word_vectors(unknown)).items():
+                extra.setdefault(term, weight)
+        lexical = self._bm25.scores(question, extra)
         if source is not None:
             lexical[self._sources != source] = 0
         lexical_hits = {int(i): float(lexical[i]) for i in _top(lexical, depth) if lexical[i] > 0}
