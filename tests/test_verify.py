@@ -30,6 +30,7 @@ from mss_qa.verify import (
     names_timed_thing,
     number_phrases,
     numbers_in,
+    past_for_future,
     relative_years,
     restates_question,
     same_measure,
@@ -539,6 +540,30 @@ def test_what_a_how_long_question_times_must_be_named_by_the_cited_text(
     question: str, cited: str, named: bool
 ) -> None:
     assert names_timed_thing(question, cited) is named
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "past"),
+    [
+        ("When will 200 more Kenyan officers arrive?",
+         "A second contingent of 200 Kenyan police arrived in Haiti on Tuesday.", True),
+        ("When will 200 more Kenyan officers arrive?",
+         "There are now 600 Kenya police officers in Haiti and 200 more will join them on "
+         "January 26, officials said.", False),
+        ("When will the courts reopen?", "The courts reopened on 7 October.", True),
+        ("When will the officers be deployed?", "The officers were deployed on Tuesday.", True),
+        ("When is the vote expected to take place?", "The vote is set for March.", False),
+        # Told of as past, but of what is to come.
+        ("When will the courts reopen?",
+         "The minister announced that the courts are expected to reopen in May.", False),
+        # A question about the past.
+        ("When did the officers arrive?", "The officers arrived on Tuesday.", False),
+    ],
+)
+def test_a_when_will_question_is_not_answered_with_the_date_of_a_past_event(
+    question: str, cited: str, past: bool
+) -> None:
+    assert past_for_future(question, cited) is past
 
 
 def test_an_addition_is_told_from_a_total() -> None:

@@ -60,6 +60,7 @@ from mss_qa.verify import (
     nationalities,
     number_phrases,
     numbers_in,
+    past_for_future,
     relative_years,
     restates_question,
     same_measure,
@@ -235,6 +236,7 @@ def check_claims(question: str, claims: list[Claim], evidence: list[Evidence], l
                 or names_other_kind(question, claim.text)
                 or names_past_holder(question, claim.text, cited)
                 or not names_timed_thing(question, cited)
+                or past_for_future(question, cited)
                 or names_other_year(question, [(span.text, partial(documents, span.source))
                                                for span in spans])
                 or not states_ranking(question, cited)

@@ -713,6 +713,28 @@ def names_timed_thing(question: str, cited_text: str) -> bool:
     return head[0] in set(tokenize(cited_text))
 
 
+_WHEN_FUTURE = re.compile(r"^\s*when (?:will|is \w+(?: \w+)* (?:expected|scheduled|due|set) to)\b")
+_FUTURE = re.compile(r"\b(?:will|would|shall|expected|scheduled|due|set to|plans?|planned|"
+                     r"to be|next|upcoming|coming|soon)\b")
+
+
+def past_for_future(question: str, cited_text: str) -> bool:
+    """A question for when something will happen ("When will 200 more officers arrive?")
+    cited with text that tells of it as past ("200 Kenyan police arrived in Haiti on
+    Tuesday") and says nothing of what is to come: that date is of another event."""
+    asked = fold(question)
+    if not _WHEN_FUTURE.search(asked):
+        return False
+    cited = fold(cited_text)
+    if _FUTURE.search(cited):
+        return False
+    past = set()  # the past forms of the question's words ("arrive": "arrived")
+    for word in (w for w in _WORD.findall(asked) if w.isalpha() and w not in STOPWORDS):
+        past |= {word + "ed", word + "d", word[:-1] + "ied"} | ({word} if word.endswith("ed")
+                                                                 else set())
+    return any(word in past for word in _WORD.findall(cited))
+
+
 _SUPERLATIVE = re.compile(r"\b(most|least|largest|biggest|highest|lowest|greatest|smallest|fewest"
                           r"|top|main|best|worst|first|last|only)\b")
 
