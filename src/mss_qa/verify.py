@@ -728,10 +728,11 @@ def past_for_future(question: str, cited_text: str) -> bool:
     cited = fold(cited_text)
     if _FUTURE.search(cited):
         return False
-    past = set()  # the past forms of the question's words ("arrive": "arrived")
+    past = set()  # the question's words as past forms: "arrive" as "arrived"
     for word in (w for w in _WORD.findall(asked) if w.isalpha() and w not in STOPWORDS):
-        past |= {word + "ed", word + "d", word[:-1] + "ied"} | ({word} if word.endswith("ed")
-                                                                 else set())
+        past |= {word + "ed", word + "d", word[:-1] + "ied"}
+        if word.endswith("ed"):  # "When will they be deployed?"
+            past.add(word)
     return any(word in past for word in _WORD.findall(cited))
 
 
