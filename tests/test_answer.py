@@ -62,6 +62,18 @@ def test_the_figure_that_describes_what_is_asked_wins() -> None:
     assert keep_clear_figures("What was the figure?", [kenyans, foreign], 0.9) == [kenyans]
 
 
+def test_the_word_a_way_of_asking_is_answered_with_says_what_is_counted() -> None:
+    """"How many people live in Haiti?" had been answered "over 5,600 lives": its clause
+    shares "live" with the question, "a population of over 11 million" no word."""
+    question = "How many people live in Haiti"
+    population = _checked("11 million", "a.txt", 0, "only about 5,000 Haitian police officers "
+                          "available to protect a population of over 11 million.")
+    lives = _checked("over 5,600", "b.txt", 0, "severe gang violence, which claimed over 5,600 "
+                     "lives in 2023 alone.")
+    assert names_counted(question, population)
+    assert keep_clear_figures(question, [population, lives], 0.8)[0] == population
+
+
 def test_a_figure_is_no_rival_to_one_its_own_text_states_or_when_it_is_an_addition() -> None:
     """Found by asking the seed articles "How many officers has Kenya promised?": the
     promised 1,000 was reported as disagreeing with 600, cited from "600 more police

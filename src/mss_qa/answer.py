@@ -21,7 +21,7 @@ from functools import partial
 from mss_qa import prompts
 from mss_qa.backends.llm import LLM, Message
 from mss_qa.chunk import is_field_line, is_table_row
-from mss_qa.retrieve import STOPWORDS, needs_named_person, tokenize
+from mss_qa.retrieve import STOPWORDS, idiom_terms, needs_named_person, tokenize
 from mss_qa.types import (
     Answer,
     Chunk,
@@ -520,13 +520,17 @@ class AskedCount:
     thing: frozenset[str]
     predicate: frozenset[str]
     thing_words: str = ""  # the thing as the question words it ("haitian police officers")
+    # The word an answer to this way of asking is written with ("how many people live in":
+    # population), which says what is counted as well (see `retrieve.idiom_terms`).
+    idiom: frozenset[str] = frozenset()
 
     def said_by(self, words: set[str]) -> bool:
         """The words (a figure's clause) say most of what is said of the counted thing, or,
-        when nothing is, most of the words naming it. "Most", because synonyms ("cops" for
-        "officers") make a finer comparison unreliable."""
+        when nothing is, most of the words naming it, or they use the word its way of
+        asking is answered with. "Most", because synonyms ("cops" for "officers") make a
+        finer comparison unreliable."""
         wanted = self.predicate or self.thing
-        return len(words & wanted) >= len(wanted) / 2
+        return len(words & wanted) >= len(wanted) / 2 or bool(words & self.idiom)
 
 
 def asked_count(question: str) -> AskedCount | None:
@@ -546,7 +550,9 @@ def asked_count(question: str) -> AskedCount | None:
         parts[-1].append(word)
     thing = frozenset(tokenize(" ".join(parts[0])))
     predicate = frozenset(tokenize(" ".join(parts[1]))) if len(parts) > 1 else frozenset()
-    return AskedCount(thing, predicate, " ".join(parts[0])) if thing or predicate else None
+    if not thing and not predicate:
+        return None
+    return AskedCount(thing, predicate, " ".join(parts[0]), frozenset(idiom_terms(question)))
 
 
 def figure_clauses(item: CheckedClaim) -> list[set[str]]:
