@@ -252,10 +252,10 @@ def _ingest(
         if source not in seen and source not in by_source:
             documents_dir.remove(source)
             report.removed.append(source)
-    if report.added or report.changed or report.removed:
-        # Embeds and keeps the collection's words once here rather than in each process
-        # that loads the collection.
-        word_neighbours(settings, embedder, (i.chunk.text for i in store.all_chunks()))
+    if settings.neighbours_per_word and (report.added or report.changed or report.removed):
+        # The collection's words embedded and kept once here rather than in each process
+        # that loads the collection (which builds its `word_neighbours` from them).
+        word_vectors(settings, embedder, vocabulary(i.chunk.text for i in store.all_chunks()))
     marker.unlink()
     report.seconds = time.perf_counter() - started
     return report
